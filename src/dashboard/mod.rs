@@ -1,0 +1,4 @@
+//! The landing page: a card per domain.
+
+pub mod api;
+pub mod pages;

@@ -1,0 +1,23 @@
+//! Pitwall: the ops console for small SaaS teams.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod dashboard;
+pub mod error;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // Marks the page interactive, for people's tools and the browser tests alike.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
+}

@@ -1,0 +1,92 @@
+//! Cross-site request refusal, on top of SameSite cookies: a state-changing request must come
+//! from Pitwall's own origin.
+
+use super::state::AppState;
+use crate::error::AppError;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, Method};
+
+/// Whether a request is same-origin. `expected` is the configured public origin; without one,
+/// the request's own `Host` is the origin (a forged cross-site request names the real host but
+/// carries the attacker's `Origin`).
+pub fn is_same_origin(method: &Method, headers: &HeaderMap, expected: Option<&str>) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let header_str = |name| headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
+    let source = match (header_str(header::ORIGIN), header_str(header::REFERER)) {
+        (Some(origin), _) if origin != "null" => origin.to_owned(),
+        (_, Some(referer)) => origin_of(referer),
+        // No browser context at all: a machine client with a token and no cookie is fine; a
+        // cookie-carrying request without any origin information is not trusted.
+        _ => return headers.get(header::COOKIE).is_none(),
+    };
+    match expected {
+        Some(origin) => source.eq_ignore_ascii_case(origin),
+        None => {
+            let host = header_str(header::HOST).unwrap_or_default();
+            source.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        }
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or_default()),
+        None => String::new(),
+    }
+}
+
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if is_same_origin(req.method(), req.headers(), state.config.public_url.as_deref()) {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
+        AppError::Forbidden.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn reads_are_always_allowed() {
+        assert!(is_same_origin(&Method::GET, &headers(&[("origin", "https://evil.test")]), None));
+    }
+
+    #[test]
+    fn posts_must_match_the_host_or_public_origin() {
+        let ok = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
+        assert!(is_same_origin(&Method::POST, &ok, None));
+        let evil = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.test")]);
+        assert!(!is_same_origin(&Method::POST, &evil, None));
+        let public = headers(&[("host", "internal:3000"), ("origin", "https://ops.example.com")]);
+        assert!(is_same_origin(&Method::POST, &public, Some("https://ops.example.com")));
+        assert!(!is_same_origin(&Method::POST, &evil, Some("https://ops.example.com")));
+    }
+
+    #[test]
+    fn referer_stands_in_for_a_missing_origin() {
+        let h = headers(&[("host", "a.test"), ("referer", "http://a.test/users?x=1")]);
+        assert!(is_same_origin(&Method::POST, &h, None));
+        let h = headers(&[("host", "a.test"), ("referer", "http://b.test/")]);
+        assert!(!is_same_origin(&Method::POST, &h, None));
+    }
+
+    #[test]
+    fn cookie_without_origin_is_refused_but_bare_machine_calls_pass() {
+        assert!(!is_same_origin(&Method::POST, &headers(&[("cookie", "pitwall_session=x")]), None));
+        assert!(is_same_origin(&Method::POST, &headers(&[("authorization", "Bearer t")]), None));
+    }
+}

@@ -1,0 +1,145 @@
+//! Assembling the application: router, middleware, listener, graceful shutdown.
+
+use super::assets::{self, AssetNames};
+use super::config::Config;
+use super::db::{self, Database, DatabaseError};
+use super::state::AppState;
+use super::{client_ip, csrf, health, jobs, sessions};
+use crate::app::{shell, App};
+use crate::auth::guard;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+use http::header::CACHE_CONTROL;
+use http::HeaderValue;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub const OUTPUT_NAME: &str = "pitwall";
+const PKG_DIR: &str = "pkg";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    database: Option<Database>,
+}
+
+impl Application {
+    /// Opens the configured database (embedded when `DATABASE_URL` is unset), migrates it and binds.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let database = Database::open(&config).await?;
+        let mut app = Self::with_pool(config, database.pool.clone()).await?;
+        app.database = Some(database);
+        Ok(app)
+    }
+
+    /// Serves over an existing pool (tests inject their own database this way).
+    pub async fn with_pool(config: Config, pool: PgPool) -> Result<Self, StartupError> {
+        db::migrate(&pool).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.listen, source })?;
+        let mut leptos_options = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir(PKG_DIR)
+            .build();
+        let assets = AssetNames::discover(OUTPUT_NAME, PKG_DIR);
+        leptos_options.hash_files = assets.hashed;
+        leptos_options.site_addr =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: config.listen, source })?;
+        jobs::spawn_session_sweeper(pool.clone());
+        let state = AppState::new(leptos_options, pool, config, assets);
+        Ok(Self { listener, router: router(state), database: None })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then drains requests and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        if let Some(database) = self.database {
+            database.close().await;
+        }
+        served
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+pub fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+
+    let console = Router::new()
+        .leptos_routes_with_context(&state, routes, provide_state.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .route("/api/v1/audit", get(crate::audit::http::list))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        .layer(from_fn_with_state(state.clone(), guard::page_access))
+        .layer(from_fn_with_state(state.clone(), guard::resolve_user))
+        .layer(sessions::layer(&state.pool, &state.config))
+        .layer(from_fn_with_state(state.clone(), csrf::middleware))
+        // Pages and server fn answers are per-user: never stored by caches.
+        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    let ops = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    Router::new()
+        .merge(assets::pkg_router(&state.config.site_root, PKG_DIR, state.assets.hashed))
+        .merge(ops)
+        .merge(console)
+        .layer(from_fn_with_state(state.clone(), client_ip::middleware))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(http::header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

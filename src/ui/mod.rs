@@ -1,0 +1,139 @@
+//! Domain-free building blocks of the console.
+
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+/// The error of an action's last run, if it failed.
+pub fn last_error<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// A labelled input whose validation message appears beneath it.
+#[component]
+pub fn FormField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] autofocus: bool,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] value: Option<RwSignal<String>>,
+) -> impl IntoView {
+    let id = format!("field-{}", name.replace(['[', ']'], ""));
+    let message = Signal::derive(move || error.get().and_then(|e| e.field_message(name)));
+    let input = match value {
+        Some(bound) => view! {
+            <input id=id.clone() name=name type=kind autocomplete=autocomplete autofocus=autofocus required=required
+                aria-invalid=move || message.get().is_some().to_string() aria-describedby=format!("{id}-msg")
+                bind:value=bound/>
+        }
+        .into_any(),
+        None => view! {
+            <input id=id.clone() name=name type=kind autocomplete=autocomplete autofocus=autofocus required=required
+                aria-invalid=move || message.get().is_some().to_string() aria-describedby=format!("{id}-msg")/>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {input}
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <FieldError id=format!("{id}-msg") message/>
+        </div>
+    }
+}
+
+/// The validation message slot under a field (kept in the page even when empty, for screen readers).
+#[component]
+pub fn FieldError(id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! { <p class="field-error" id=id role="alert">{move || message.get()}</p> }
+}
+
+/// Errors that belong to no field: permission, conflict, throttling, server trouble.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| e.to_string());
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-error" role="alert">{message}</p>
+        </Show>
+    }
+}
+
+/// A failed page load. On the server it also sets the page's HTTP status (403, 404, …).
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::error::set_response_status(error.status_code());
+    let (title, hint) = match &error {
+        AppError::Forbidden => ("Not for your role", "Ask an owner if you need access."),
+        AppError::Unauthorized => ("Signed out", "Your session has ended."),
+        AppError::NotFound { .. } => ("Not found", "It may have been removed."),
+        _ => ("Something went wrong", "Try again in a moment."),
+    };
+    let sign_in = matches!(error, AppError::Unauthorized);
+    view! {
+        <section class="error-panel" role="alert">
+            <h2>{title}</h2>
+            <p>{error.to_string()}</p>
+            <p class="hint">{hint}</p>
+            <Show when=move || sign_in>
+                <a href="/signin" rel="external">"Sign in again"</a>
+            </Show>
+        </section>
+    }
+}
+
+/// A point in time: UTC from the server, the viewer's own zone (with its offset shown) once the
+/// page runs in the browser.
+#[component]
+pub fn Timestamp(at: DateTime<Utc>) -> impl IntoView {
+    let utc = at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let local = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        local.set(Some(at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S (UTC%:z)").to_string()));
+    });
+    let shown = utc.clone();
+    view! { <time datetime=at.to_rfc3339() title=utc>{move || local.get().unwrap_or_else(|| shown.clone())}</time> }
+}
+
+#[component]
+pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>) -> impl IntoView {
+    view! {
+        <header class="page-header">
+            <h1>{title}</h1>
+            {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
+        </header>
+    }
+}
+
+/// Whole seconds as "3 d 4 h", "5 h 12 min", "42 s".
+pub fn human_duration(seconds: u64) -> String {
+    let (d, h, m, s) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60, seconds % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, _) => format!("{m} min"),
+        (0, _, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(42), "42 s");
+        assert_eq!(human_duration(150), "2 min");
+        assert_eq!(human_duration(3 * 3600 + 120), "3 h 2 min");
+        assert_eq!(human_duration(2 * 86_400 + 7200), "2 d 2 h");
+    }
+}

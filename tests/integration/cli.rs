@@ -1,0 +1,43 @@
+//! CLI exit codes that need no database.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
+
+#[test]
+fn unreachable_database_is_an_infrastructure_error() {
+    let out = Command::new(BIN)
+        .args(["token", "list"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")
+        .env("PITWALL_DB_ACQUIRE_TIMEOUT", "2s")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot connect to the database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_configuration_names_the_variable() {
+    let out = Command::new(BIN).args(["migrate"]).env("PITWALL_SESSION_IDLE", "forever").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PITWALL_SESSION_IDLE"));
+}
+
+#[test]
+fn missing_server_binaries_name_the_package_and_the_alternative() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .env("PITWALL_DATA_DIR", dir.path())
+        .env("PITWALL_PG_BINDIR", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("apt-get install postgresql") && stderr.contains("DATABASE_URL"), "{stderr}");
+}

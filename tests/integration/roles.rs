@@ -1,0 +1,160 @@
+//! The role matrix: every role × every server fn and API handler. Denied pairs get 403 and
+//! change nothing; allowed pairs get past the guard.
+
+use crate::support::*;
+use serde_json::json;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Who {
+    Everyone,
+    OwnerOnly,
+}
+
+enum Body {
+    Form(Vec<(&'static str, String)>),
+    Json(serde_json::Value),
+}
+
+struct Call {
+    endpoint: &'static str,
+    who: Who,
+    body: Body,
+}
+
+fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
+    let form = |pairs: &[(&'static str, &str)]| Body::Form(pairs.iter().map(|(k, v)| (*k, v.to_string())).collect());
+    let uid = target_user.to_string();
+    vec![
+        Call { endpoint: "me", who: Who::Everyone, body: form(&[]) },
+        Call { endpoint: "dashboard/system", who: Who::Everyone, body: form(&[]) },
+        // A wrong current password: proves the guard let it through without changing anything.
+        Call {
+            endpoint: "change_password",
+            who: Who::Everyone,
+            body: form(&[("current", "not my password"), ("password", PASSWORD), ("confirm", PASSWORD)]),
+        },
+        Call { endpoint: "users/list", who: Who::OwnerOnly, body: form(&[]) },
+        Call {
+            endpoint: "users/add",
+            who: Who::OwnerOnly,
+            body: form(&[("email", "x@example.com"), ("role", "owner"), ("password", PASSWORD)]),
+        },
+        Call { endpoint: "users/role", who: Who::OwnerOnly, body: form(&[("user_id", &uid), ("role", "owner")]) },
+        Call { endpoint: "users/active", who: Who::OwnerOnly, body: form(&[("user_id", &uid), ("active", "false")]) },
+        Call { endpoint: "tokens/list", who: Who::OwnerOnly, body: form(&[]) },
+        Call {
+            endpoint: "tokens/create",
+            who: Who::OwnerOnly,
+            body: Body::Json(json!({"name": "t", "scopes": ["audit:read"], "environment": ""})),
+        },
+        Call { endpoint: "tokens/revoke", who: Who::OwnerOnly, body: form(&[("token_id", &target_token.to_string())]) },
+        Call {
+            endpoint: "audit/list",
+            who: Who::OwnerOnly,
+            body: form(&[("actor", ""), ("entity_type", ""), ("from", ""), ("to", ""), ("page", "0")]),
+        },
+        Call { endpoint: "audit/entity_types", who: Who::OwnerOnly, body: form(&[]) },
+    ]
+}
+
+/// Everything a refused call must leave untouched.
+async fn snapshot(app: &TestApp) -> serde_json::Value {
+    sqlx::query_scalar(
+        "SELECT json_build_object(
+            'users', (SELECT json_agg(json_build_array(email, role, active, session_version, password_hash) ORDER BY id) FROM users),
+            'tokens', (SELECT json_agg(json_build_array(name, revoked_at) ORDER BY id) FROM api_tokens),
+            'audit', (SELECT count(*) FROM audit_log))",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_role_against_every_server_fn() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let pm = app.user(&owner, "pm@example.com", "pm").await;
+    let support = app.user(&owner, "support@example.com", "support").await;
+    let viewer = app.user(&owner, "viewer@example.com", "viewer").await;
+    let target_user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'viewer@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let token = owner
+        .call_json("tokens/create", json!({"name": "target", "scopes": ["audit:read"], "environment": ""}))
+        .await
+        .assert_ok()
+        .await;
+    let target_token = token["token"]["id"].as_i64().unwrap();
+
+    let mut checked = 0;
+    for (role, browser) in [("pm", &pm), ("support", &support), ("viewer", &viewer)] {
+        for call in calls(target_user, target_token) {
+            let before = snapshot(&app).await;
+            let res = match &call.body {
+                Body::Form(pairs) => {
+                    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    browser.call(call.endpoint, &pairs).await
+                }
+                Body::Json(v) => browser.call_json(call.endpoint, v.clone()).await,
+            };
+            let status = res.status().as_u16();
+            match call.who {
+                Who::OwnerOnly => {
+                    assert_eq!(status, 403, "{role} → {}: expected 403", call.endpoint);
+                    assert_eq!(snapshot(&app).await, before, "{role} → {}: a refused call changed data", call.endpoint);
+                }
+                Who::Everyone => {
+                    assert!(status != 401 && status != 403, "{role} → {}: refused with {status}", call.endpoint)
+                }
+            }
+            checked += 1;
+        }
+    }
+    // The owner passes the guard everywhere.
+    for call in calls(target_user, target_token) {
+        let res = match &call.body {
+            Body::Form(pairs) => {
+                let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                owner.call(call.endpoint, &pairs).await
+            }
+            Body::Json(v) => owner.call_json(call.endpoint, v.clone()).await,
+        };
+        let status = res.status().as_u16();
+        assert!(status != 401 && status != 403, "owner → {}: refused with {status}", call.endpoint);
+        checked += 1;
+    }
+    assert_eq!(checked, 4 * 12);
+
+    // Signed out: every guarded call is 401.
+    let stranger = app.browser();
+    for call in calls(target_user, target_token).into_iter().filter(|c| c.endpoint != "me") {
+        let res = match &call.body {
+            Body::Form(pairs) => {
+                let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                stranger.call(call.endpoint, &pairs).await
+            }
+            Body::Json(v) => stranger.call_json(call.endpoint, v.clone()).await,
+        };
+        assert_eq!(res.status().as_u16(), 401, "signed out → {}", call.endpoint);
+    }
+}
+
+#[tokio::test]
+async fn pages_a_role_may_not_see_answer_403_and_are_absent_from_its_nav() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let pm = app.user(&owner, "pm@example.com", "pm").await;
+    let dashboard = pm.get("/").await.text().await.unwrap();
+    assert!(!dashboard.contains("href=\"/users\""), "pm sees no Users entry");
+    assert!(!dashboard.contains("href=\"/audit\""));
+    for page in ["/users", "/settings/tokens", "/audit"] {
+        let res = pm.get(page).await;
+        assert_eq!(res.status().as_u16(), 403, "{page}");
+        assert!(res.text().await.unwrap().contains("Not for your role"));
+    }
+    let owner_dashboard = owner.get("/").await.text().await.unwrap();
+    assert!(owner_dashboard.contains("href=\"/users\""));
+    assert_eq!(owner.get("/users").await.status().as_u16(), 200);
+}

@@ -1,0 +1,234 @@
+//! Test harness: each test gets the app on port 0 over a fresh database on a real Postgres —
+//! the one in `DATABASE_URL`, else a private embedded cluster under `target/`.
+
+use pitwall::server::config::Config;
+use pitwall::server::embedded_pg::EmbeddedPostgres;
+use pitwall::server::startup::Application;
+use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+use reqwest::{redirect, Response, StatusCode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::OnceCell;
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+enum Server {
+    Url(PgConnectOptions),
+    Embedded(EmbeddedPostgres),
+}
+
+impl Server {
+    fn options(&self, database: &str) -> PgConnectOptions {
+        match self {
+            Server::Url(options) => options.clone().database(database),
+            Server::Embedded(cluster) => cluster.connect_options(database),
+        }
+    }
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+
+pub fn test_cluster_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pitwall-test-pg")
+}
+
+async fn server() -> &'static Server {
+    SERVER
+        .get_or_init(|| async {
+            let server = match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => Server::Url(url.parse().expect("DATABASE_URL parses")),
+                // Test data is disposable: skip the fsyncs.
+                _ => Server::Embedded(
+                    EmbeddedPostgres::start(
+                        &test_cluster_dir(),
+                        None,
+                        &["fsync = off", "synchronous_commit = off", "full_page_writes = off"],
+                    )
+                    .await
+                    .expect("embedded PostgreSQL starts for the tests"),
+                ),
+            };
+            drop_stale_databases(&server).await;
+            server
+        })
+        .await
+}
+
+fn now_s() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Test databases are named `pitwall_test_<unix seconds>_<n>`; those older than two hours are
+/// left over from crashed runs.
+async fn drop_stale_databases(server: &Server) {
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(server.options("postgres"))
+        .await
+        .expect("admin connection");
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'pitwall_test_%'")
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    for name in names {
+        let created = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        if created + 7200 < now_s() {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&admin).await;
+        }
+    }
+    admin.close().await;
+}
+
+/// A new, empty database on the test server, and a pool to it.
+pub async fn fresh_database() -> (String, PgPool) {
+    let server = server().await;
+    let name = format!("pitwall_test_{}_{}", now_s(), rand_suffix());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(server.options("postgres"))
+        .await
+        .expect("admin connection");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await.expect("create test database");
+    admin.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(5)
+        .connect_with(server.options(&name))
+        .await
+        .expect("connect to test database");
+    (name, pool)
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::Instant::now()) % 1_000_000_000
+}
+
+pub fn test_config(extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([("PITWALL_LISTEN".into(), "127.0.0.1:0".into())]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("test config is valid")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn spawn_with(config: &[(&str, &str)]) -> Self {
+        let (_name, pool) = fresh_database().await;
+        let app = Application::with_pool(test_config(config), pool.clone()).await.expect("app starts");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until(std::future::pending()));
+        Self { base, pool }
+    }
+
+    /// A browser: its own cookie jar, same-origin `Origin` on every request, redirects not followed.
+    pub fn browser(&self) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(ORIGIN, HeaderValue::from_str(&self.base).unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Browser { client, base: self.base.clone() }
+    }
+
+    /// A machine client: no cookies, no Origin.
+    pub fn machine(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates the owner through `/setup`; returns the owner's signed-in browser.
+    pub async fn setup_owner(&self) -> Browser {
+        let owner = self.browser();
+        let res = owner.call("setup", &[("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        assert_eq!(res.status(), StatusCode::OK, "setup: {}", res.text().await.unwrap());
+        owner
+    }
+
+    /// Adds a user as the owner, then signs them in in a browser of their own.
+    pub async fn user(&self, owner: &Browser, email: &str, role: &str) -> Browser {
+        let res = owner.call("users/add", &[("email", email), ("role", role), ("password", PASSWORD)]).await;
+        assert_eq!(res.status(), StatusCode::OK, "add user: {}", res.text().await.unwrap());
+        let browser = self.browser();
+        browser.sign_in(email, PASSWORD).await.assert_ok().await;
+        browser
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.pool).await.unwrap()
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(&self.pool).await.unwrap()
+    }
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// Calls a server fn the way the hydrated page does: a form-encoded POST to `/api/<endpoint>`.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client.post(format!("{}/api/{endpoint}", self.base)).form(form).send().await.unwrap()
+    }
+
+    pub async fn call_json(&self, endpoint: &str, body: serde_json::Value) -> Response {
+        self.client.post(format!("{}/api/{endpoint}", self.base)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.call("sign_in", &[("email", email), ("password", password)]).await
+    }
+}
+
+pub trait ResponseExt {
+    async fn assert_ok(self) -> serde_json::Value;
+    /// Asserts the status and returns the JSON error body.
+    async fn assert_error(self, status: u16) -> serde_json::Value;
+}
+
+impl ResponseExt for Response {
+    async fn assert_ok(self) -> serde_json::Value {
+        let status = self.status();
+        let body = self.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "expected 200, got {status}: {body}");
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+    }
+
+    async fn assert_error(self, status: u16) -> serde_json::Value {
+        let got = self.status().as_u16();
+        let body = self.text().await.unwrap();
+        assert_eq!(got, status, "expected {status}, got {got}: {body}");
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The `kind` and field message of a server fn error body.
+pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
+    (body["kind"] == "validation" && body["field"] == field)
+        .then(|| body["message"].as_str().unwrap_or_default().to_owned())
+}
