@@ -124,3 +124,15 @@ fn Console(me: Me) -> impl IntoView {
 pub fn use_me() -> Option<Me> {
     use_context::<Me>()
 }
+
+/// Renders `children` only for roles holding `permission`; others get the 403 panel and none of
+/// the page's controls. (The server fns behind the page refuse them regardless.)
+#[component]
+pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let allowed = use_me().is_some_and(|me| me.role.can(permission));
+    view! {
+        <Show when=move || allowed fallback=|| view! { <ErrorPanel error=crate::error::AppError::Forbidden/> }>
+            {children()}
+        </Show>
+    }
+}

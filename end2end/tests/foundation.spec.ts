@@ -36,7 +36,7 @@ test('first run: set up the owner, sign in, navigate, sign out', async ({ page }
   await page.getByRole('button', { name: 'Create owner and sign in' }).click();
   await expect(page).toHaveURL('/');
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
-  await expect(page.getByText(owner.email)).toBeVisible();
+  await expect(page.getByRole('link', { name: owner.email })).toBeVisible();
   await expect(page.getByText('answering')).toBeVisible();
 
   // Users: add a product manager.
@@ -48,7 +48,7 @@ test('first run: set up the owner, sign in, navigate, sign out', async ({ page }
   await page.getByLabel('First password').fill(pm.password);
   await page.getByRole('button', { name: 'Add user' }).click();
   await expect(page.getByText(`Added ${pm.email} as Product manager.`)).toBeVisible();
-  await expect(page.getByRole('cell', { name: pm.email })).toBeVisible();
+  await expect(page.getByRole('cell', { name: pm.email, exact: true })).toBeVisible();
 
   // API tokens: the secret is shown once.
   await page.getByRole('link', { name: 'API tokens' }).click();
@@ -57,7 +57,7 @@ test('first run: set up the owner, sign in, navigate, sign out', async ({ page }
   await page.getByLabel(/maintenance:write/).check();
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.getByLabel('New token')).toHaveValue(/^pw_[0-9a-f]{64}$/);
-  await expect(page.getByRole('cell', { name: 'deploy script' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'deploy script', exact: true })).toBeVisible();
 
   // Audit log: both changes are there, attributed to the owner.
   await page.getByRole('link', { name: 'Audit log' }).click();

@@ -2,6 +2,8 @@
 
 use super::api::{audit_entity_types, list_audit};
 use super::model::AuditEntry;
+use crate::app::RequirePermission;
+use crate::auth::model::Permission;
 use crate::ui::{ErrorPanel, PageHeader, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,6 +54,16 @@ fn change_summary(entry: &AuditEntry) -> Option<String> {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    view! {
+        <Title text="Audit log"/>
+        <RequirePermission permission=Permission::ReadAudit>
+            <AuditLog/>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();
@@ -68,7 +80,6 @@ pub fn AuditPage() -> impl IntoView {
     let entity_types = Resource::new(|| (), |_| audit_entity_types());
 
     view! {
-        <Title text="Audit log"/>
         <PageHeader title="Audit log" subtitle="Every change in Pitwall: who, what, when, from where, before and after."/>
         <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter the audit log">
             <div class="field">

@@ -47,12 +47,29 @@ fn session_error(err: tower_sessions::session::Error) -> AppError {
     AppError::unavailable("Sessions are unavailable; try again shortly.")
 }
 
+/// A failure before any page could render: a plain HTML page for browsers, JSON for the rest.
+fn early_error(headers: &http::HeaderMap, err: AppError) -> Response {
+    let wants_html =
+        headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return err.into_response();
+    }
+    let status = http::StatusCode::from_u16(err.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Pitwall is unavailable</title></head><body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
+         <h1>Pitwall cannot serve this page right now</h1><p>{}</p><p>This page will work again once the problem is fixed; try reloading in a moment.</p></body></html>",
+        err
+    );
+    (status, [(http::header::CACHE_CONTROL, "no-store")], axum::response::Html(page)).into_response()
+}
+
 /// Middleware: resolves the session to a [`CurrentUser`] once per request. A session whose user
 /// was deactivated, or signed out everywhere by a password change, is ended here.
 pub async fn resolve_user(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
     let claim = match session.get::<SessionClaim>(SESSION_USER_KEY).await {
         Ok(claim) => claim,
-        Err(err) => return session_error(err).into_response(),
+        Err(err) => return early_error(req.headers(), session_error(err)),
     };
     if let Some(claim) = claim {
         match store::session_user(&state.pool, claim.user_id).await {
@@ -61,10 +78,10 @@ pub async fn resolve_user(State(state): State<AppState>, session: Session, mut r
             }
             Ok(_) => {
                 if let Err(err) = end_session(&session).await {
-                    return err.into_response();
+                    return early_error(req.headers(), err);
                 }
             }
-            Err(err) => return err.into_response(),
+            Err(err) => return early_error(req.headers(), err),
         }
     }
     next.run(req).await
@@ -87,7 +104,7 @@ pub async fn page_access(State(state): State<AppState>, req: Request, next: Next
     }
     let has_users = match state.has_users().await {
         Ok(has) => has,
-        Err(err) => return err.into_response(),
+        Err(err) => return early_error(req.headers(), err),
     };
     let signed_in = req.extensions().get::<CurrentUser>().is_some();
     let target = match (has_users, path, signed_in) {
@@ -123,27 +140,6 @@ pub struct Authorized {
     pub caller: Caller,
 }
 
-/// The guard every server fn calls first.
-pub async fn authorize(permission: Permission) -> Result<Authorized, AppError> {
-    let parts = leptos::prelude::use_context::<Parts>().ok_or_else(|| {
-        tracing::error!("server fn called without request parts");
-        AppError::Internal
-    })?;
-    let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("server fn called without app state");
-        AppError::Internal
-    })?;
-    let user = parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)?;
-    if !user.role.can(permission) {
-        return Err(AppError::Forbidden);
-    }
-    let caller = Caller {
-        actor: Actor::User { id: user.id, email: user.email.clone() },
-        client_ip: parts.extensions.get::<ClientIp>().map(|ip| ip.to_string()),
-    };
-    Ok(Authorized { state, user, caller })
-}
-
 /// The guard's answer for the few server fns anyone may call (set-up, sign-in): no permission
 /// is needed, but they still get the app state and the caller's address from one place.
 pub struct Anonymous {
@@ -152,18 +148,32 @@ pub struct Anonymous {
 }
 
 pub fn anonymous() -> Result<Anonymous, AppError> {
-    let parts = leptos::prelude::use_context::<Parts>();
     let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
         tracing::error!("server fn called without app state");
         AppError::Internal
     })?;
-    let client_ip = parts.and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.to_string()));
+    let client_ip = current_parts().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.to_string()));
     Ok(Anonymous { state, client_ip })
+}
+
+/// The guard every other server fn calls first.
+pub async fn authorize(permission: Permission) -> Result<Authorized, AppError> {
+    let Anonymous { state, client_ip } = anonymous()?;
+    let user = current_user().ok_or(AppError::Unauthorized)?;
+    if !user.role.can(permission) {
+        return Err(AppError::Forbidden);
+    }
+    let caller = Caller { actor: Actor::User { id: user.id, email: user.email.clone() }, client_ip };
+    Ok(Authorized { state, user, caller })
+}
+
+fn current_parts() -> Option<Parts> {
+    leptos::prelude::use_context::<Parts>()
 }
 
 /// The signed-in user, if any, for pages that adapt to who is looking.
 pub fn current_user() -> Option<CurrentUser> {
-    leptos::prelude::use_context::<Parts>().and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+    current_parts().and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
 }
 
 /// The session of the request being served.

@@ -2,8 +2,8 @@
 
 use super::api::{list_tokens, list_users};
 use super::api::{AddUser, ChangePassword, ChangeRole, CreateToken, RevokeToken, SetUserActive, SetupOwner, SignIn};
-use super::model::{Role, Scope, MIN_PASSWORD_CHARS};
-use crate::app::use_me;
+use super::model::{Permission, Role, Scope, MIN_PASSWORD_CHARS};
+use crate::app::{use_me, RequirePermission};
 use crate::ui::{last_error, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -109,6 +109,16 @@ fn role_options(selected: Role) -> impl IntoView {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users"/>
+        <RequirePermission permission=Permission::ManageUsers>
+            <UsersConsole/>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn UsersConsole() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
@@ -124,7 +134,6 @@ pub fn UsersPage() -> impl IntoView {
         move || add.value().get().and_then(Result::ok).map(|u| format!("Added {} as {}.", u.email, u.role.label()));
 
     view! {
-        <Title text="Users"/>
         <PageHeader title="Users" subtitle="Who can use the console, and what their role lets them change."/>
         <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
@@ -191,6 +200,16 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    view! {
+        <Title text="API tokens"/>
+        <RequirePermission permission=Permission::ManageTokens>
+            <TokensConsole/>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn TokensConsole() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
@@ -233,7 +252,6 @@ pub fn TokensPage() -> impl IntoView {
         .collect_view();
 
     view! {
-        <Title text="API tokens"/>
         <PageHeader title="API tokens" subtitle="For machines: deploy scripts, monitors, flag SDKs. Sent as Authorization: Bearer <token>."/>
         <section class="card narrow">
             <h2>"Create a token"</h2>

@@ -132,9 +132,12 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), Failure> {
-    if let Command::Serve = command {
-        return serve(config).await;
-    }
+    let command = match command {
+        Command::Serve => return serve(config).await,
+        Command::Migrate => Operation::Migrate,
+        Command::User(user) => Operation::User(user),
+        Command::Token(token) => Operation::Token(token),
+    };
     let database = Database::open(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
     let result = match db::migrate(&database.pool).await {
         Ok(()) => run_on(command, &database.pool).await,
@@ -153,15 +156,21 @@ async fn serve(config: Config) -> Result<(), Failure> {
     app.run_until(startup::shutdown_signal()).await.map_err(|e| Failure::Infrastructure(e.to_string()))
 }
 
-async fn run_on(command: Command, pool: &PgPool) -> Result<(), Failure> {
+/// The commands that work on the database (everything but `serve`).
+enum Operation {
+    Migrate,
+    User(UserCommand),
+    Token(TokenCommand),
+}
+
+async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
     let caller = Caller::cli();
     match command {
-        Command::Serve => unreachable!("handled before the database is opened"),
-        Command::Migrate => {
+        Operation::Migrate => {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::User(UserCommand::Add { email, role, password_stdin }) => {
+        Operation::User(UserCommand::Add { email, role, password_stdin }) => {
             let email = Email::parse("email", &email)?;
             let role = Role::parse("role", &role)?;
             let password = NewPassword::parse("password", &read_password(password_stdin)?)?;
@@ -169,14 +178,14 @@ async fn run_on(command: Command, pool: &PgPool) -> Result<(), Failure> {
             println!("Added {} as {} (id {}).", user.email, user.role, user.id);
             Ok(())
         }
-        Command::User(UserCommand::SetPassword { email, password_stdin }) => {
+        Operation::User(UserCommand::SetPassword { email, password_stdin }) => {
             let email = Email::parse("email", &email)?;
             let password = NewPassword::parse("password", &read_password(password_stdin)?)?;
             store::set_password(pool, &caller, &email, &password::hash(&password).await?).await?;
             println!("Password of {email} set; their sessions have ended.");
             Ok(())
         }
-        Command::Token(TokenCommand::Create { name, scopes, env }) => {
+        Operation::Token(TokenCommand::Create { name, scopes, env }) => {
             let new = NewToken::parse(&name, &scopes, env.as_deref().unwrap_or(""))?;
             let created = tokens::issue(pool, &caller, &new).await?;
             eprintln!(
@@ -186,7 +195,7 @@ async fn run_on(command: Command, pool: &PgPool) -> Result<(), Failure> {
             println!("{}", created.secret);
             Ok(())
         }
-        Command::Token(TokenCommand::List { json }) => {
+        Operation::Token(TokenCommand::List { json }) => {
             let list = store::list_tokens(pool).await?;
             if json {
                 println!(
@@ -217,7 +226,7 @@ async fn run_on(command: Command, pool: &PgPool) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Token(TokenCommand::Revoke { id }) => {
+        Operation::Token(TokenCommand::Revoke { id }) => {
             let token = store::revoke_token(pool, &caller, id).await?;
             println!("Revoked token {} ({}).", token.id, token.name);
             Ok(())

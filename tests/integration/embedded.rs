@@ -164,11 +164,15 @@ async fn embedded_cluster_is_created_shared_with_the_cli_reported_and_reused() {
     let health: serde_json::Value = client.get(format!("{url}/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "degraded");
     // Pages answer promptly with an error instead of hanging.
-    let page = tokio::time::timeout(Duration::from_secs(15), client.get(format!("{url}/")).send())
-        .await
-        .expect("no hang")
-        .unwrap();
-    assert!(page.status().is_server_error(), "{}", page.status());
+    let page = tokio::time::timeout(
+        Duration::from_secs(15),
+        client.get(format!("{url}/")).header("accept", "text/html").send(),
+    )
+    .await
+    .expect("no hang")
+    .unwrap();
+    assert_eq!(page.status().as_u16(), 503);
+    assert!(page.text().await.unwrap().contains("Pitwall cannot serve this page right now"));
     stop_server(server);
 
     // A restart reuses the data: the owner exists, so /setup is gone and sign-in works.

@@ -17,14 +17,14 @@ pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 enum Server {
-    Url(PgConnectOptions),
+    Url(Box<PgConnectOptions>),
     Embedded(EmbeddedPostgres),
 }
 
 impl Server {
     fn options(&self, database: &str) -> PgConnectOptions {
         match self {
-            Server::Url(options) => options.clone().database(database),
+            Server::Url(options) => (**options).clone().database(database),
             Server::Embedded(cluster) => cluster.connect_options(database),
         }
     }
@@ -40,7 +40,7 @@ async fn server() -> &'static Server {
     SERVER
         .get_or_init(|| async {
             let server = match std::env::var("DATABASE_URL") {
-                Ok(url) if !url.is_empty() => Server::Url(url.parse().expect("DATABASE_URL parses")),
+                Ok(url) if !url.is_empty() => Server::Url(Box::new(url.parse().expect("DATABASE_URL parses"))),
                 // Test data is disposable: skip the fsyncs.
                 _ => Server::Embedded(
                     EmbeddedPostgres::start(
