@@ -37,6 +37,17 @@ fn user_json(user: &UserView) -> serde_json::Value {
     json!({ "email": user.email, "role": user.role, "active": user.active })
 }
 
+/// The audit record of a change to account `id`.
+fn user_change(action: &'static str, id: i64, before: Option<&UserView>, after: Option<&UserView>) -> Change<'static> {
+    Change {
+        action,
+        entity_type: "user",
+        entity_id: id.to_string(),
+        before: before.map(user_json),
+        after: after.map(user_json),
+    }
+}
+
 fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -91,19 +102,10 @@ pub async fn create_first_owner(
         return Err(AppError::not_found("Set-up"));
     }
     let user = insert_user(&mut tx, email, Role::Owner, password_hash).await?;
+    // Set-up signs the owner straight in.
+    sqlx::query!("UPDATE users SET last_sign_in_at = now() WHERE id = $1", user.id).execute(&mut *tx).await?;
     let caller = Caller { actor: Actor::User { id: user.id, email: user.email.clone() }, client_ip };
-    record(
-        &mut tx,
-        &caller,
-        Change {
-            action: "user.setup_owner",
-            entity_type: "user",
-            entity_id: user.id.to_string(),
-            before: None,
-            after: Some(user_json(&user)),
-        },
-    )
-    .await?;
+    record(&mut tx, &caller, user_change("user.setup_owner", user.id, None, Some(&user))).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -117,18 +119,7 @@ pub async fn create_user(
 ) -> Result<UserView, AppError> {
     let mut tx = pool.begin().await?;
     let user = insert_user(&mut tx, email, role, password_hash).await?;
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "user.create",
-            entity_type: "user",
-            entity_id: user.id.to_string(),
-            before: None,
-            after: Some(user_json(&user)),
-        },
-    )
-    .await?;
+    record(&mut tx, caller, user_change("user.create", user.id, None, Some(&user))).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -207,18 +198,7 @@ pub async fn record_sign_in(pool: &PgPool, caller: &Caller, user_id: i64, email:
     .execute(&mut *tx)
     .await?;
     sqlx::query!("UPDATE users SET last_sign_in_at = now() WHERE id = $1", user_id).execute(&mut *tx).await?;
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "session.sign_in",
-            entity_type: "user",
-            entity_id: user_id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    record(&mut tx, caller, user_change("session.sign_in", user_id, None, None)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -291,18 +271,7 @@ pub async fn change_role(pool: &PgPool, caller: &Caller, id: i64, role: Role) ->
     }
     sqlx::query!("UPDATE users SET role = $2 WHERE id = $1", id, role.as_str()).execute(&mut *tx).await?;
     let after = UserView { role, ..before.clone() };
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "user.change_role",
-            entity_type: "user",
-            entity_id: id.to_string(),
-            before: Some(user_json(&before)),
-            after: Some(user_json(&after)),
-        },
-    )
-    .await?;
+    record(&mut tx, caller, user_change("user.change_role", id, Some(&before), Some(&after))).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -322,18 +291,7 @@ pub async fn set_active(pool: &PgPool, caller: &Caller, id: i64, active: bool) -
         .await?;
     let after = UserView { active, ..before.clone() };
     let action = if active { "user.reactivate" } else { "user.deactivate" };
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action,
-            entity_type: "user",
-            entity_id: id.to_string(),
-            before: Some(user_json(&before)),
-            after: Some(user_json(&after)),
-        },
-    )
-    .await?;
+    record(&mut tx, caller, user_change(action, id, Some(&before), Some(&after))).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -349,18 +307,7 @@ pub async fn set_password(pool: &PgPool, caller: &Caller, email: &Email, passwor
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::validation("email", format!("No user has the email {email}.")))?;
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "user.set_password",
-            entity_type: "user",
-            entity_id: row.id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    record(&mut tx, caller, user_change("user.set_password", row.id, None, None)).await?;
     tx.commit().await?;
     Ok(row.session_version)
 }
