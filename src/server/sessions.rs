@@ -20,4 +20,7 @@ pub fn layer(pool: &PgPool, config: &Config) -> SessionManagerLayer<PostgresStor
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(idle))
+        // Idle expiry counts from the last request, so every signed-in request renews the
+        // session (one write); anonymous visitors have empty sessions, which are never stored.
+        .with_always_save(true)
 }

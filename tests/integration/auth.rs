@@ -299,3 +299,17 @@ async fn cross_origin_posts_are_refused_and_change_nothing() {
     assert_eq!(app.count("users").await, before);
     assert_eq!(app.audit_actions().await, vec!["user.setup_owner"]);
 }
+
+#[tokio::test]
+async fn sessions_expire_after_the_configured_idle_time() {
+    let app = TestApp::spawn_with(&[("PITWALL_SESSION_IDLE", "2s")]).await;
+    let owner = app.setup_owner().await;
+    // Activity keeps the session alive past the idle time…
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+        assert_eq!(owner.get("/").await.status(), StatusCode::OK);
+    }
+    // …and a pause longer than it ends the session.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(owner.get("/").await.status(), StatusCode::SEE_OTHER);
+}
