@@ -313,3 +313,40 @@ async fn sessions_expire_after_the_configured_idle_time() {
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(owner.get("/").await.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy() {
+    let post_sign_in = |app: &TestApp, forwarded: &'static str, password: &'static str| {
+        app.machine()
+            .post(app.url("/api/sign_in"))
+            .header("origin", &app.base)
+            .header("x-forwarded-for", forwarded)
+            .form(&[("email", OWNER_EMAIL), ("password", password)])
+            .send()
+    };
+
+    // Behind a trusted proxy each forwarded client is its own address: five failures from
+    // 203.0.113.7 do not throttle the owner signing in from 198.51.100.2…
+    let proxied = TestApp::spawn_with(&[("PITWALL_TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    proxied.setup_owner().await;
+    for _ in 0..4 {
+        post_sign_in(&proxied, "203.0.113.7", "wrong password!!").await.unwrap().assert_error(422).await;
+    }
+    let ips: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT client_ip FROM sign_in_failures").fetch_all(&proxied.pool).await.unwrap();
+    assert_eq!(ips, vec!["203.0.113.7"]);
+    post_sign_in(&proxied, "198.51.100.2", PASSWORD).await.unwrap().assert_ok().await;
+    let ip: Option<String> = sqlx::query_scalar("SELECT client_ip FROM audit_log WHERE action = 'session.sign_in'")
+        .fetch_one(&proxied.pool)
+        .await
+        .unwrap();
+    assert_eq!(ip.as_deref(), Some("198.51.100.2"));
+
+    // …while without trusted proxies the header is ignored: the peer address is what counts.
+    let direct = TestApp::spawn().await;
+    direct.setup_owner().await;
+    post_sign_in(&direct, "203.0.113.7", "wrong password!!").await.unwrap().assert_error(422).await;
+    let ips: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT client_ip FROM sign_in_failures").fetch_all(&direct.pool).await.unwrap();
+    assert_eq!(ips, vec!["127.0.0.1"]);
+}
