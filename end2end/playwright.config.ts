@@ -1,6 +1,18 @@
 import { defineConfig } from '@playwright/test';
 
 const port = process.env.PITWALL_E2E_PORT ?? '3999';
+const gatePort = process.env.PITWALL_E2E_GATE_PORT ?? '4000';
+// One embedded database for the console and the gate in front of it.
+const dataDir = process.env.PITWALL_E2E_DATA_DIR ?? `/tmp/pitwall-e2e-${process.pid}`;
+const env = { PITWALL_E2E_PORT: port, PITWALL_E2E_GATE_PORT: gatePort, PITWALL_E2E_DATA_DIR: dataDir };
+const server = {
+  reuseExistingServer: false,
+  timeout: 120_000,
+  gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+  env,
+};
 
 export default defineConfig({
   testDir: './tests',
@@ -19,13 +31,9 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'],
     },
   },
-  webServer: {
-    command: './serve.sh',
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    { ...server, command: './serve.sh', url: `http://127.0.0.1:${port}/healthz` },
+    // The gate passes /healthz through to the console: up means both are.
+    { ...server, command: './gate.sh', url: `http://127.0.0.1:${gatePort}/healthz` },
+  ],
 });

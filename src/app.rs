@@ -5,6 +5,8 @@ use crate::auth::api::{who_am_i, Me, SignOut};
 use crate::auth::model::Permission;
 use crate::auth::pages::{AccountPage, SetupPage, SignInPage, TokensPage, UsersPage};
 use crate::dashboard::pages::DashboardPage;
+use crate::maintenance::components::{MaintenanceBanner, MaintenanceChanged};
+use crate::maintenance::pages::MaintenancePage;
 use crate::ui::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
@@ -48,6 +50,7 @@ pub fn App() -> impl IntoView {
                 // Async: a page's status (403 for a role that may not see it) is known before it is sent.
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("/maintenance") view=MaintenancePage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/settings/tokens") view=TokensPage/>
                     <Route path=path!("/audit") view=AuditPage/>
@@ -59,8 +62,9 @@ pub fn App() -> impl IntoView {
 }
 
 /// Navigation entries, each shown only to roles holding its permission.
-const NAV: [(&str, &str, Permission); 4] = [
+const NAV: [(&str, &str, Permission); 5] = [
     ("/", "Dashboard", Permission::UseConsole),
+    ("/maintenance", "Maintenance", Permission::UseConsole),
     ("/users", "Users", Permission::ManageUsers),
     ("/settings/tokens", "API tokens", Permission::ManageTokens),
     ("/audit", "Audit log", Permission::ReadAudit),
@@ -99,6 +103,7 @@ fn Console(me: Me) -> impl IntoView {
         .collect_view();
     let email = me.email.clone();
     provide_context(me);
+    MaintenanceChanged::provide();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -114,6 +119,7 @@ fn Console(me: Me) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+        <MaintenanceBanner/>
         <main id="main" class="content">
             <Outlet/>
         </main>

@@ -5,7 +5,9 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod duration;
 pub mod error;
+pub mod maintenance;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -126,7 +126,10 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         match permission {
             Permission::UseConsole | Permission::ChangeOwnPassword => true,
-            Permission::ManageUsers | Permission::ManageTokens | Permission::ReadAudit => self == Role::Owner,
+            Permission::ManageUsers
+            | Permission::ManageTokens
+            | Permission::ReadAudit
+            | Permission::ManageMaintenance => self == Role::Owner,
         }
     }
 }
@@ -146,6 +149,8 @@ pub enum Permission {
     ManageUsers,
     ManageTokens,
     ReadAudit,
+    /// Start, schedule and end maintenance; edit the gate's access settings.
+    ManageMaintenance,
 }
 
 /// What a machine token may do. Each API handler names the one scope it needs.

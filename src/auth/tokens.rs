@@ -22,15 +22,20 @@ pub fn hash_token(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 256 random bits from the OS, as 64 hex digits: token secrets and the maintenance bypass key.
+pub fn random_hex() -> String {
+    let mut random = [0u8; 32];
+    OsRng.fill_bytes(&mut random);
+    hex(&random)
 }
 
 /// Mints a token: 256 random bits, stored only as a hash; the secret is returned this once.
 pub async fn issue(pool: &PgPool, caller: &Caller, new: &NewToken) -> Result<CreatedToken, AppError> {
-    let mut random = [0u8; 32];
-    OsRng.fill_bytes(&mut random);
-    let secret = format!("{SECRET_PREFIX}{}", hex(&random));
+    let secret = format!("{SECRET_PREFIX}{}", random_hex());
     let token = store::create_token(pool, caller, new, &hash_token(&secret), &secret[..SHOWN_PREFIX_LEN]).await?;
     Ok(CreatedToken { secret, token })
 }
@@ -43,6 +48,11 @@ pub trait RequiredScope: Send + Sync + 'static {
 pub struct AuditRead;
 impl RequiredScope for AuditRead {
     const SCOPE: Scope = Scope::AuditRead;
+}
+
+pub struct MaintenanceWrite;
+impl RequiredScope for MaintenanceWrite {
+    const SCOPE: Scope = Scope::MaintenanceWrite;
 }
 
 /// Extractor for machine APIs: a live token (as `Authorization: Bearer …`, or bare, as some flag

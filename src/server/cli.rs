@@ -11,6 +11,11 @@ use crate::audit::model::Caller;
 use crate::auth::model::{Email, NewPassword, NewToken, Role};
 use crate::auth::{password, store, tokens};
 use crate::error::AppError;
+use crate::maintenance::gate::{Gate, Upstream};
+use crate::maintenance::live::LiveState;
+use crate::maintenance::model::{parse_network, parse_start, AllowedNetwork, NewWindow, PublicState, Start, WindowView};
+use crate::maintenance::{scheduler, store as maintenance_store};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use sqlx::PgPool;
 use std::io::{BufRead, IsTerminal};
@@ -35,6 +40,70 @@ enum Command {
     /// Manage API tokens for machines.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Put the site into maintenance, end it, and manage who gets through the gate.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
+    /// Run the gate: a reverse proxy in front of the site that serves the maintenance page.
+    Gate {
+        /// Where visitors connect, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// The site behind the gate, e.g. http://127.0.0.1:3000.
+        #[arg(long)]
+        upstream: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MaintenanceCommand {
+    /// Start maintenance now, or schedule it.
+    Enable {
+        /// For the team and the visitors (default: "Scheduled maintenance").
+        #[arg(long)]
+        reason: Option<String>,
+        /// What visitors read (default: "We are updating to improve your experience.").
+        #[arg(long)]
+        message: Option<String>,
+        /// Expected length: 90s, 15m, 2h. Without it, maintenance lasts until disabled.
+        #[arg(long)]
+        duration: Option<String>,
+        /// Start after this delay (30m; a bare number is minutes) instead of now.
+        #[arg(long, conflicts_with = "at")]
+        schedule: Option<String>,
+        /// Start at this time, e.g. 2026-12-01T02:00:00+01:00.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// End the maintenance in progress.
+    Disable,
+    /// Show whether maintenance is on, and the next window.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the bypass key (the ready-made link goes to standard error).
+    BypassKey {
+        /// Replace the key first: every bypass link and cookie issued so far stops working.
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// Addresses that always get through the gate.
+    #[command(subcommand)]
+    Allow(AllowCommand),
+}
+
+#[derive(Subcommand)]
+enum AllowCommand {
+    /// Allow an address or network (203.0.113.7, 198.51.100.0/24, 2001:db8::/32).
+    Add {
+        network: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Remove an address or network from the allowlist.
+    Remove { network: String },
+    /// List the allowlist.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -134,7 +203,9 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> Result<(), Failure> {
     let command = match command {
         Command::Serve => return serve(config).await,
+        Command::Gate { listen, upstream } => return gate(config, listen, &upstream).await,
         Command::Migrate => Operation::Migrate,
+        Command::Maintenance(maintenance) => Operation::Maintenance(maintenance),
         Command::User(user) => Operation::User(user),
         Command::Token(token) => Operation::Token(token),
     };
@@ -156,11 +227,30 @@ async fn serve(config: Config) -> Result<(), Failure> {
     app.run_until(startup::shutdown_signal()).await.map_err(|e| Failure::Infrastructure(e.to_string()))
 }
 
-/// The commands that work on the database (everything but `serve`).
+/// The gate runs its own scheduler and watcher, so it works without a console process.
+async fn gate(config: Config, listen: std::net::SocketAddr, upstream: &str) -> Result<(), Failure> {
+    let upstream = Upstream::parse(upstream).map_err(|m| Failure::Refused(format!("--upstream: {m}")))?;
+    let database = Database::open(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
+    db::migrate(&database.pool).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
+    scheduler::spawn(database.pool.clone());
+    let live = LiveState::start(database.pool.clone()).await;
+    let gate = Gate::bind(listen, upstream, config.trusted_proxies.clone(), live)
+        .await
+        .map_err(|e| Failure::Infrastructure(format!("cannot listen on {listen}: {e}")))?;
+    let addr = gate.local_addr();
+    tracing::info!("the gate is listening on http://{addr}");
+    println!("Pitwall gate is running at http://{addr}");
+    let served = gate.run_until(startup::shutdown_signal()).await;
+    database.close().await;
+    served.map_err(|e| Failure::Infrastructure(e.to_string()))
+}
+
+/// The commands that work on the database (everything but `serve` and `gate`).
 enum Operation {
     Migrate,
     User(UserCommand),
     Token(TokenCommand),
+    Maintenance(MaintenanceCommand),
 }
 
 async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
@@ -229,6 +319,100 @@ async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
         Operation::Token(TokenCommand::Revoke { id }) => {
             let token = store::revoke_token(pool, &caller, id).await?;
             println!("Revoked token {} ({}).", token.id, token.name);
+            Ok(())
+        }
+        Operation::Maintenance(command) => maintenance(command, pool, &caller).await,
+    }
+}
+
+fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn describe(window: &WindowView) -> String {
+    let end = window.planned_end.map(utc).unwrap_or_else(|| "until disabled".into());
+    format!("#{} \u{201c}{}\u{201d}, {} \u{2192} {end}", window.id, window.reason, utc(window.starts_at()))
+}
+
+async fn maintenance(command: MaintenanceCommand, pool: &PgPool, caller: &Caller) -> Result<(), Failure> {
+    let now = Utc::now();
+    match command {
+        MaintenanceCommand::Enable { reason, message, duration, schedule, at } => {
+            let start = match (schedule, at) {
+                (Some(delay), _) => parse_start("schedule", &delay, now)?,
+                (None, Some(at)) => parse_start("at", &at, now)?,
+                (None, None) => Start::Now,
+            };
+            let new = NewWindow::parse(
+                reason.as_deref().unwrap_or(""),
+                message.as_deref().unwrap_or(""),
+                start,
+                duration.as_deref().unwrap_or(""),
+                now,
+            )?;
+            match start {
+                Start::Now => {
+                    let window = maintenance_store::start_now(pool, caller, &new).await?;
+                    println!("Maintenance is on: {}.", describe(&window));
+                }
+                Start::At(_) => {
+                    let window = maintenance_store::schedule(pool, caller, &new).await?;
+                    println!("Maintenance scheduled: {}.", describe(&window));
+                }
+            }
+            Ok(())
+        }
+        MaintenanceCommand::Disable => {
+            match maintenance_store::end_current(pool, caller).await? {
+                Some(window) => println!("Maintenance is off (ended {}).", describe(&window)),
+                None => println!("Maintenance was not on; nothing to do."),
+            }
+            Ok(())
+        }
+        MaintenanceCommand::Status { json } => {
+            let state = maintenance_store::now_and_next(pool).await?;
+            if json {
+                let text = serde_json::to_string_pretty(&PublicState::of(&state))
+                    .map_err(|e| Failure::Infrastructure(e.to_string()))?;
+                println!("{text}");
+                return Ok(());
+            }
+            match &state.current {
+                Some(window) => println!("Maintenance is ON: {}.\n  Visitors read: {}", describe(window), window.message),
+                None => println!("Maintenance is off."),
+            }
+            match &state.next {
+                Some(window) => println!("Next window: {}.", describe(window)),
+                None => println!("No window scheduled."),
+            }
+            Ok(())
+        }
+        MaintenanceCommand::BypassKey { rotate } => {
+            if rotate {
+                maintenance_store::rotate_bypass_key(pool, caller, &tokens::random_hex()).await?;
+                eprintln!("Rotated: earlier bypass links and cookies no longer work.");
+            }
+            let access = maintenance_store::access(pool).await?;
+            eprintln!("Bypass link: {}", access.bypass_link());
+            println!("{}", access.bypass_key);
+            Ok(())
+        }
+        MaintenanceCommand::Allow(AllowCommand::Add { network, label }) => {
+            let entry = AllowedNetwork::parse(&network, &label)?;
+            let added = maintenance_store::allow(pool, caller, &entry).await?;
+            println!("Allowed {}.", added.network);
+            Ok(())
+        }
+        MaintenanceCommand::Allow(AllowCommand::Remove { network }) => {
+            let network = parse_network("network", &network)?;
+            maintenance_store::disallow(pool, caller, network).await?;
+            println!("Removed {network} from the allowlist.");
+            Ok(())
+        }
+        MaintenanceCommand::Allow(AllowCommand::List) => {
+            for entry in maintenance_store::access(pool).await?.allowlist {
+                println!("{:<43} {}", entry.network, entry.label);
+            }
             Ok(())
         }
     }

@@ -212,6 +212,11 @@ impl EmbeddedPostgres {
             .disable_statement_logging()
     }
 
+    /// A URL for `database` over the cluster's Unix socket, for other processes (the CLI, tests).
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://{SUPERUSER}@localhost:{SOCKET_PORT}/{database}?host={}", self.socket_dir.display())
+    }
+
     /// Creates `database` unless it exists.
     pub async fn ensure_database(&self, database: &str) -> Result<(), EmbeddedError> {
         let pool = PgPoolOptions::new().max_connections(1).connect_with(self.connect_options("postgres")).await?;

@@ -7,8 +7,10 @@ use super::state::AppState;
 use super::{client_ip, csrf, health, jobs, sessions};
 use crate::app::{shell, App};
 use crate::auth::guard;
+use crate::maintenance::live::LiveState;
+use crate::maintenance::{http as maintenance_http, scheduler};
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use http::header::CACHE_CONTROL;
 use http::HeaderValue;
@@ -62,7 +64,9 @@ impl Application {
         leptos_options.site_addr =
             listener.local_addr().map_err(|source| StartupError::Bind { addr: config.listen, source })?;
         jobs::spawn_session_sweeper(pool.clone());
-        let state = AppState::new(leptos_options, pool, config, assets);
+        scheduler::spawn(pool.clone());
+        let maintenance = LiveState::start(pool.clone()).await;
+        let state = AppState::new(leptos_options, pool, config, assets, maintenance);
         Ok(Self { listener, router: router(state), database: None })
     }
 
@@ -113,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .route("/api/v1/audit", get(crate::audit::http::list))
+        .route("/api/v1/maintenance/windows", post(maintenance_http::start))
+        .route("/api/v1/maintenance/end", post(maintenance_http::end))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(from_fn_with_state(state.clone(), guard::page_access))
         .layer(from_fn_with_state(state.clone(), guard::resolve_user))
@@ -124,6 +130,8 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        // Public and answered from memory: apps may poll it on every request of theirs.
+        .route("/api/v1/maintenance", get(maintenance_http::public_state))
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
     Router::new()

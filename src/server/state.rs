@@ -3,6 +3,7 @@
 use super::assets::AssetNames;
 use super::config::Config;
 use crate::error::AppError;
+use crate::maintenance::live::LiveState;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
@@ -17,18 +18,27 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub assets: Arc<AssetNames>,
     pub started_at: Instant,
+    /// This process's view of maintenance, kept current by its watcher.
+    pub maintenance: LiveState,
     /// Once an owner exists it stays so (users are deactivated, never deleted): cache the answer.
     has_users: Arc<AtomicBool>,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, pool: PgPool, config: Config, assets: AssetNames) -> Self {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: PgPool,
+        config: Config,
+        assets: AssetNames,
+        maintenance: LiveState,
+    ) -> Self {
         Self {
             leptos_options,
             pool,
             config: Arc::new(config),
             assets: Arc::new(assets),
             started_at: Instant::now(),
+            maintenance,
             has_users: Arc::new(AtomicBool::new(false)),
         }
     }

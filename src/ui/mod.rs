@@ -24,8 +24,15 @@ pub fn FormField(
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] value: Option<RwSignal<String>>,
+    /// Tells apart same-named fields of several forms on one page (their element ids must differ).
+    #[prop(optional)]
+    form: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{}", name.replace(['[', ']'], ""));
+    let name_part = name.replace(['[', ']'], "");
+    let id = match form {
+        Some(form) => format!("field-{form}-{name_part}"),
+        None => format!("field-{name_part}"),
+    };
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(name)));
     let input = match value {
         Some(bound) => view! {

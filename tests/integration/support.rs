@@ -28,6 +28,27 @@ impl Server {
             Server::Embedded(cluster) => cluster.connect_options(database),
         }
     }
+
+    fn url(&self, database: &str) -> String {
+        match self {
+            Server::Url(_) => {
+                let url = std::env::var("DATABASE_URL").expect("DATABASE_URL is set");
+                let (server, _) = url.rsplit_once('/').expect("DATABASE_URL names a database");
+                format!("{server}/{database}")
+            }
+            Server::Embedded(cluster) => cluster.url(database),
+        }
+    }
+}
+
+/// A connection to the test server's maintenance database, for what no app connection may do.
+pub async fn admin_pool() -> PgPool {
+    PgPoolOptions::new().max_connections(1).connect_with(server().await.options("postgres")).await.expect("admin connection")
+}
+
+/// A new pool to an existing test database: another process's view of it.
+pub async fn connect(database: &str) -> PgPool {
+    PgPoolOptions::new().max_connections(5).connect_with(server().await.options(database)).await.expect("connect")
 }
 
 static SERVER: OnceCell<Server> = OnceCell::const_new();
@@ -118,6 +139,7 @@ pub fn test_config(extra: &[(&str, &str)]) -> Config {
 pub struct TestApp {
     pub base: String,
     pub pool: PgPool,
+    pub database: String,
 }
 
 impl TestApp {
@@ -126,11 +148,31 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: &[(&str, &str)]) -> Self {
-        let (_name, pool) = fresh_database().await;
+        let (database, pool) = fresh_database().await;
+        Self::spawn_on(database, pool, config).await
+    }
+
+    /// The app over an existing test database (as after a restart).
+    pub async fn spawn_on_database(database: String) -> Self {
+        let pool = connect(&database).await;
+        Self::spawn_on(database, pool, &[]).await
+    }
+
+    async fn spawn_on(database: String, pool: PgPool, config: &[(&str, &str)]) -> Self {
         let app = Application::with_pool(test_config(config), pool.clone()).await.expect("app starts");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until(std::future::pending()));
-        Self { base, pool }
+        Self { base, pool, database }
+    }
+
+    /// Another Pitwall process on the same database, with its own pool, scheduler and watcher.
+    pub async fn second_process(&self) -> TestApp {
+        Self::spawn_on(self.database.clone(), connect(&self.database).await, &[]).await
+    }
+
+    /// A URL of this test's database, for child processes such as the CLI.
+    pub async fn database_url(&self) -> String {
+        server().await.url(&self.database)
     }
 
     /// A browser: its own cookie jar, same-origin `Origin` on every request, redirects not followed.

@@ -1,0 +1,21 @@
+//! Maintenance: windows (one-off and recurring), the scheduler that runs them, the gate in front
+//! of the site, and the console, CLI and API that drive them.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+pub mod recurrence;
+
+#[cfg(feature = "ssr")]
+pub mod gate;
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
+pub mod live;
+#[cfg(feature = "ssr")]
+pub mod scheduler;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod visitor_page;
