@@ -99,7 +99,11 @@ impl Gate {
     }
 }
 
-async fn handle(State(gate): State<Arc<GateState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
+async fn handle(
+    State(gate): State<Arc<GateState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
     let snapshot = gate.live.current();
     let peer_ip = peer.ip();
     let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
@@ -150,7 +154,8 @@ impl BypassAttempt {
             })
             .collect();
         let key = key?;
-        let redirect_to = if kept.is_empty() { uri.path().to_owned() } else { format!("{}?{}", uri.path(), kept.join("&")) };
+        let redirect_to =
+            if kept.is_empty() { uri.path().to_owned() } else { format!("{}?{}", uri.path(), kept.join("&")) };
         Some(Self { key, redirect_to })
     }
 }
@@ -233,8 +238,16 @@ impl GateState {
     }
 }
 
-const HOP_BY_HOP: [&str; 8] =
-    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Headers the Connection header names are hop-by-hop too.
@@ -266,9 +279,8 @@ fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
 /// `Host` is kept as the visitor sent it.
 fn forward_headers(headers: &mut HeaderMap, peer: IpAddr, trusted_peer: bool, upgrade: Option<&HeaderValue>) {
     strip_hop_by_hop(headers);
-    let prior = trusted_peer
-        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_owned))
-        .flatten();
+    let prior =
+        trusted_peer.then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_owned)).flatten();
     let chain = match prior {
         Some(prior) => format!("{prior}, {peer}"),
         None => peer.to_string(),
@@ -304,11 +316,8 @@ async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnU
 
 fn maintenance_response(page: &VisitorPage, headers: &HeaderMap, now: DateTime<Utc>) -> Response {
     let json = prefers_json(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or(""));
-    let (body, content_type) = if json {
-        (page.json.clone(), "application/json")
-    } else {
-        (page.html.clone(), "text/html; charset=utf-8")
-    };
+    let (body, content_type) =
+        if json { (page.json.clone(), "application/json") } else { (page.html.clone(), "text/html; charset=utf-8") };
     let mut response = Response::builder()
         .status(StatusCode::SERVICE_UNAVAILABLE)
         .header(header::CONTENT_TYPE, content_type)
@@ -325,9 +334,7 @@ pub fn prefers_json(accept: &str) -> bool {
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next().unwrap_or("").to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q = parts.find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
         match media.as_str() {
             "application/json" => json = json.max(q),
             "text/html" => html = html.max(q),
@@ -371,7 +378,7 @@ pub fn bypass_cookie_is_valid(value: &str, settings: &GateSettings, now: DateTim
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

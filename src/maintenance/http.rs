@@ -52,7 +52,10 @@ pub async fn start(
 }
 
 /// `POST /api/v1/maintenance/end`: ends the maintenance in progress.
-pub async fn end(token: TokenAuth<MaintenanceWrite>, State(state): State<AppState>) -> Result<Json<WindowView>, AppError> {
+pub async fn end(
+    token: TokenAuth<MaintenanceWrite>,
+    State(state): State<AppState>,
+) -> Result<Json<WindowView>, AppError> {
     store::end_current(&state.pool, &token.caller)
         .await?
         .map(Json)

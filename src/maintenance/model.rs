@@ -164,7 +164,13 @@ pub enum Start {
 
 impl NewWindow {
     /// `duration` is empty for "until ended by hand", else `90s`, `15m`, `2h`.
-    pub fn parse(reason: &str, message: &str, start: Start, duration: &str, now: DateTime<Utc>) -> Result<Self, AppError> {
+    pub fn parse(
+        reason: &str,
+        message: &str,
+        start: Start,
+        duration: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
         let reason = bounded_text("reason", reason, DEFAULT_REASON, 200, "The reason")?;
         let message = bounded_text("message", message, DEFAULT_MESSAGE, 1000, "The message")?;
         let starts_at = match start {
@@ -266,7 +272,10 @@ pub fn parse_network(field: &str, raw: &str) -> Result<IpNet, AppError> {
     let raw = raw.trim();
     let parsed = raw.parse::<IpNet>().ok().or_else(|| raw.parse::<IpAddr>().ok().map(IpNet::from));
     parsed.map(|net| net.trunc()).ok_or_else(|| {
-        AppError::validation(field, format!("{raw:?} is not an IP address or network like 203.0.113.0/24 or 2001:db8::/32."))
+        AppError::validation(
+            field,
+            format!("{raw:?} is not an IP address or network like 203.0.113.0/24 or 2001:db8::/32."),
+        )
     })
 }
 
@@ -280,7 +289,10 @@ impl ExcludedPaths {
     pub fn parse(field: &str, raw: &str) -> Result<Self, AppError> {
         let mut paths: Vec<String> = Vec::new();
         for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if !line.starts_with('/') || line.contains(char::is_whitespace) || line.contains(['?', '#']) || line.len() > 200
+            if !line.starts_with('/')
+                || line.contains(char::is_whitespace)
+                || line.contains(['?', '#'])
+                || line.len() > 200
             {
                 return Err(AppError::validation(
                     field,
@@ -305,8 +317,7 @@ impl ExcludedPaths {
 /// Whether `path` is one of `excluded` or below one (`/health` covers `/health/db`, not `/healthy`).
 pub fn path_is_excluded(excluded: &[String], path: &str) -> bool {
     excluded.iter().any(|p| {
-        path == p
-            || (path.starts_with(p.as_str()) && (p.ends_with('/') || path.as_bytes().get(p.len()) == Some(&b'/')))
+        path == p || (path.starts_with(p.as_str()) && (p.ends_with('/') || path.as_bytes().get(p.len()) == Some(&b'/')))
     })
 }
 
@@ -333,7 +344,9 @@ fn parse_url(field: &str, raw: &str) -> Result<String, AppError> {
     }
     let rest = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://"));
     match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !raw.contains(char::is_whitespace) && raw.len() <= 500 => {
+        Some(rest)
+            if !rest.is_empty() && !rest.starts_with('/') && !raw.contains(char::is_whitespace) && raw.len() <= 500 =>
+        {
             Ok(raw.to_owned())
         }
         _ => Err(AppError::validation(field, format!("{raw:?} is not an address like https://example.com."))),

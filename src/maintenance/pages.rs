@@ -145,8 +145,12 @@ fn ScheduleForm() -> impl IntoView {
     let schedule = ServerAction::<ScheduleMaintenance>::new();
     bump_on_success(schedule.value());
     let error = last_error(schedule.value());
-    let (reason, message, starts, duration) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("1h".to_owned()));
+    let (reason, message, starts, duration) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("1h".to_owned()),
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         schedule.dispatch(ScheduleMaintenance {
@@ -178,7 +182,10 @@ const WEEKDAYS: [(&str, &str); 7] =
 fn browser_timezone() -> Option<String> {
     use leptos::wasm_bindgen::JsValue;
     use leptos::web_sys::js_sys::Function;
-    Function::new_no_args("return Intl.DateTimeFormat().resolvedOptions().timeZone").call0(&JsValue::NULL).ok()?.as_string()
+    Function::new_no_args("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+        .call0(&JsValue::NULL)
+        .ok()?
+        .as_string()
 }
 
 #[component]
@@ -390,7 +397,13 @@ fn AccessSettings() -> impl IntoView {
     let rotate = ServerAction::<RotateBypassKey>::new();
     let access = Resource::new(
         move || {
-            (allow.version().get(), disallow.version().get(), paths.version().get(), site.version().get(), rotate.version().get())
+            (
+                allow.version().get(),
+                disallow.version().get(),
+                paths.version().get(),
+                site.version().get(),
+                rotate.version().get(),
+            )
         },
         |_| maintenance_access(),
     );
@@ -506,8 +519,12 @@ fn ExcludedPathsForm(access: AccessView, paths: ServerAction<SetExcludedPaths>) 
 fn SiteForm(access: AccessView, site: ServerAction<SetSite>) -> impl IntoView {
     let error = last_error(site.value());
     let s = access.site;
-    let (name, url, status, support) =
-        (RwSignal::new(s.site_name), RwSignal::new(s.site_url), RwSignal::new(s.status_url), RwSignal::new(s.support_contact));
+    let (name, url, status, support) = (
+        RwSignal::new(s.site_name),
+        RwSignal::new(s.site_url),
+        RwSignal::new(s.status_url),
+        RwSignal::new(s.support_contact),
+    );
     let saved = move || site.value().get().is_some_and(|r| r.is_ok());
     view! {
         <section class="card" aria-labelledby="site-heading">

@@ -21,7 +21,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 /// The channel every process's watcher listens on.
 pub const CHANNEL: &str = "pitwall_maintenance";
 /// Key of the advisory lock that serialises maintenance writes ("PWMAINT" in ASCII).
-const WRITE_LOCK: i64 = 0x5057_4d41_494e_54;
+const WRITE_LOCK: i64 = 0x0050_574d_4149_4e54;
 /// How far ahead recurrences are turned into scheduled windows.
 pub const MATERIALISE_AHEAD: Duration = Duration::days(8);
 
@@ -146,9 +146,7 @@ pub async fn overview(pool: &PgPool, now: DateTime<Utc>) -> Result<Overview, App
     Ok(Overview { current: current.pop(), upcoming, past, recurrences })
 }
 
-async fn recurrences(
-    conn: &mut PgConnection,
-) -> Result<Vec<(i64, String, bool, Option<RecurrenceRule>)>, AppError> {
+async fn recurrences(conn: &mut PgConnection) -> Result<Vec<(i64, String, bool, Option<RecurrenceRule>)>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT id, reason, weekdays, local_time, timezone, duration_s, active,
                   active_from AS "active_from: NaiveDate", active_until AS "active_until: NaiveDate"
@@ -252,9 +250,9 @@ async fn refuse_overlap(
             let until = o.planned_end.map(utc).unwrap_or_else(|| "until ended by hand".into());
             let what = if o.state == "in_progress" { "the maintenance in progress" } else { "scheduled window" };
             Err(AppError::conflict(format!(
-                    "This overlaps {what} #{} \u{201c}{}\u{201d} ({} \u{2013} {until}). End or move that one first.",
-                    o.id,
-                    o.reason,
+                "This overlaps {what} #{} \u{201c}{}\u{201d} ({} \u{2013} {until}). End or move that one first.",
+                o.id,
+                o.reason,
                 utc(o.planned_start)
             )))
         }
@@ -587,7 +585,11 @@ pub async fn run_due(pool: &PgPool, materialise_too: bool) -> Result<Vec<(i64, T
     Ok(done)
 }
 
-async fn begin_window(conn: &mut PgConnection, before: &WindowView, now: DateTime<Utc>) -> Result<WindowView, AppError> {
+async fn begin_window(
+    conn: &mut PgConnection,
+    before: &WindowView,
+    now: DateTime<Utc>,
+) -> Result<WindowView, AppError> {
     let row = sqlx::query_as!(
         WindowRow,
         r#"UPDATE maintenance_windows SET state = 'in_progress', actual_start = now() WHERE id = $1
@@ -655,9 +657,12 @@ pub async fn gate_settings(pool: &PgPool) -> Result<GateSettings, AppError> {
 }
 
 async fn allowlist(conn: &mut PgConnection) -> Result<Vec<AllowedNetworkView>, AppError> {
-    Ok(sqlx::query_as!(AllowedNetworkView, "SELECT network, label FROM maintenance_allowlist ORDER BY created_at, network")
-        .fetch_all(&mut *conn)
-        .await?)
+    Ok(sqlx::query_as!(
+        AllowedNetworkView,
+        "SELECT network, label FROM maintenance_allowlist ORDER BY created_at, network"
+    )
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 pub async fn access(pool: &PgPool) -> Result<AccessView, AppError> {
@@ -716,9 +721,8 @@ pub async fn disallow(pool: &PgPool, caller: &Caller, network: IpNet) -> Result<
 
 pub async fn set_excluded_paths(pool: &PgPool, caller: &Caller, paths: &ExcludedPaths) -> Result<(), AppError> {
     let mut tx = begin(pool).await?;
-    let before = sqlx::query_scalar!("SELECT excluded_paths FROM maintenance_settings FOR UPDATE")
-        .fetch_one(&mut *tx)
-        .await?;
+    let before =
+        sqlx::query_scalar!("SELECT excluded_paths FROM maintenance_settings FOR UPDATE").fetch_one(&mut *tx).await?;
     sqlx::query!("UPDATE maintenance_settings SET excluded_paths = $1, updated_at = now()", paths.as_slice())
         .execute(&mut *tx)
         .await?;

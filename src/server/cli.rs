@@ -13,7 +13,9 @@ use crate::auth::{password, store, tokens};
 use crate::error::AppError;
 use crate::maintenance::gate::{Gate, Upstream};
 use crate::maintenance::live::LiveState;
-use crate::maintenance::model::{parse_network, parse_start, AllowedNetwork, NewWindow, PublicState, Start, WindowView};
+use crate::maintenance::model::{
+    parse_network, parse_start, AllowedNetwork, NewWindow, PublicState, Start, WindowView,
+};
 use crate::maintenance::{scheduler, store as maintenance_store};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -378,7 +380,9 @@ async fn maintenance(command: MaintenanceCommand, pool: &PgPool, caller: &Caller
                 return Ok(());
             }
             match &state.current {
-                Some(window) => println!("Maintenance is ON: {}.\n  Visitors read: {}", describe(window), window.message),
+                Some(window) => {
+                    println!("Maintenance is ON: {}.\n  Visitors read: {}", describe(window), window.message)
+                }
                 None => println!("Maintenance is off."),
             }
             match &state.next {

@@ -71,9 +71,8 @@ struct TestGate {
 async fn gate(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str]) -> TestGate {
     let live = LiveState::start(connect(&app.database).await).await;
     let trusted = trusted.iter().map(|t| t.parse().unwrap()).collect();
-    let gate = Gate::bind(listen.parse().unwrap(), Upstream::parse(upstream).unwrap(), trusted, live.clone())
-        .await
-        .unwrap();
+    let gate =
+        Gate::bind(listen.parse().unwrap(), Upstream::parse(upstream).unwrap(), trusted, live.clone()).await.unwrap();
     let addr = gate.local_addr();
     tokio::spawn(gate.run_until(std::future::pending()));
     TestGate { base: format!("http://{addr}"), live }
@@ -93,7 +92,10 @@ async fn status(client: &reqwest::Client, url: &str, headers: &[(&str, &str)]) -
 
 async fn start_maintenance(owner: &Browser, duration: &str) {
     owner
-        .call("maintenance/start", &[("reason", "Database upgrade"), ("message", "Back in a bit"), ("duration", duration)])
+        .call(
+            "maintenance/start",
+            &[("reason", "Database upgrade"), ("message", "Back in a bit"), ("duration", duration)],
+        )
         .await
         .assert_ok()
         .await;
@@ -111,7 +113,15 @@ async fn visitors_get_the_maintenance_page_while_health_checks_pass() {
     let app = TestApp::spawn().await;
     let owner = app.setup_owner().await;
     owner
-        .call("maintenance/site", &[("site_name", "Acme Shop"), ("site_url", ""), ("status_url", "https://status.acme.test"), ("support_contact", "help@acme.test")])
+        .call(
+            "maintenance/site",
+            &[
+                ("site_name", "Acme Shop"),
+                ("site_url", ""),
+                ("status_url", "https://status.acme.test"),
+                ("support_contact", "help@acme.test"),
+            ],
+        )
         .await
         .assert_ok()
         .await;
@@ -141,11 +151,19 @@ async fn visitors_get_the_maintenance_page_while_health_checks_pass() {
     let retry: i64 = page.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1790..=1800).contains(&retry), "Retry-After {retry}");
     let html = page.text().await.unwrap();
-    for expected in ["Acme Shop", "Back in a bit", "Database upgrade", "id=\"elapsed\"", "https://status.acme.test", "mailto:help@acme.test"] {
+    for expected in [
+        "Acme Shop",
+        "Back in a bit",
+        "Database upgrade",
+        "id=\"elapsed\"",
+        "https://status.acme.test",
+        "mailto:help@acme.test",
+    ] {
         assert!(html.contains(expected), "page lacks {expected}");
     }
 
-    let json = client.get(format!("{}/api/orders", gate.base)).header("accept", "application/json").send().await.unwrap();
+    let json =
+        client.get(format!("{}/api/orders", gate.base)).header("accept", "application/json").send().await.unwrap();
     assert_eq!(json.status(), 503);
     let body: Value = json.json().await.unwrap();
     assert_eq!(body["maintenance"], true);
@@ -259,7 +277,10 @@ async fn the_bypass_link_sets_a_signed_cookie_that_rotation_voids() {
     let signature: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let expired = format!("{BYPASS_COOKIE}={expired_at}.{signature}");
     assert_eq!(status(&client, &format!("{}/", gate.base), &[("cookie", &expired)]).await, 503);
-    assert_eq!(status(&client, &format!("{}/", gate.base), &[("cookie", &format!("{BYPASS_COOKIE}=123.abc"))]).await, 503);
+    assert_eq!(
+        status(&client, &format!("{}/", gate.base), &[("cookie", &format!("{BYPASS_COOKIE}=123.abc"))]).await,
+        503
+    );
 
     // Rotating the key voids the cookie (within a second) and the old link.
     owner.call("maintenance/rotate", &[]).await.assert_ok().await;

@@ -101,7 +101,9 @@ async fn bad_input_is_refused_at_its_field_and_changes_nothing() {
     assert!(field_error(&body.assert_error(422).await, "network").is_some());
     let body = owner.call("maintenance/paths", &[("paths", "/health\nnot-a-path")]).await;
     assert!(field_error(&body.assert_error(422).await, "paths").unwrap().contains("not-a-path"));
-    let body = owner.call("maintenance/site", &[("site_name", ""), ("site_url", ""), ("status_url", ""), ("support_contact", "")]).await;
+    let body = owner
+        .call("maintenance/site", &[("site_name", ""), ("site_url", ""), ("status_url", ""), ("support_contact", "")])
+        .await;
     assert!(field_error(&body.assert_error(422).await, "site_name").is_some());
     assert_eq!(app.count("maintenance_windows").await, 0);
     assert_eq!(app.count("maintenance_allowlist").await, 0);
@@ -114,14 +116,20 @@ async fn an_overlapping_window_is_refused_naming_the_other() {
     let owner = app.setup_owner().await;
     let start = (Utc::now() + Duration::hours(1)).to_rfc3339();
     let first = owner
-        .call("maintenance/schedule", &[("reason", "Nightly update"), ("message", ""), ("starts_at", &start), ("duration", "1h")])
+        .call(
+            "maintenance/schedule",
+            &[("reason", "Nightly update"), ("message", ""), ("starts_at", &start), ("duration", "1h")],
+        )
         .await
         .assert_ok()
         .await;
     let id = first["id"].as_i64().unwrap();
     let later = (Utc::now() + Duration::minutes(90)).to_rfc3339();
     let body = owner
-        .call("maintenance/schedule", &[("reason", "Other"), ("message", ""), ("starts_at", &later), ("duration", "1h")])
+        .call(
+            "maintenance/schedule",
+            &[("reason", "Other"), ("message", ""), ("starts_at", &later), ("duration", "1h")],
+        )
         .await
         .assert_error(409)
         .await;
@@ -132,7 +140,10 @@ async fn an_overlapping_window_is_refused_naming_the_other() {
     // Back to back is fine: windows are half-open.
     let end_of_first = first["planned_end"].as_str().unwrap();
     owner
-        .call("maintenance/schedule", &[("reason", "Next"), ("message", ""), ("starts_at", end_of_first), ("duration", "30m")])
+        .call(
+            "maintenance/schedule",
+            &[("reason", "Next"), ("message", ""), ("starts_at", end_of_first), ("duration", "30m")],
+        )
         .await
         .assert_ok()
         .await;
@@ -147,7 +158,10 @@ async fn other_roles_read_the_state_but_cannot_change_it() {
         let user = app.user(&owner, &format!("{role}@example.com"), role).await;
         user.call("maintenance/overview", &[]).await.assert_ok().await;
         user.call("maintenance/now", &[]).await.assert_ok().await;
-        user.call("maintenance/start", &[("reason", ""), ("message", ""), ("duration", "")]).await.assert_error(403).await;
+        user.call("maintenance/start", &[("reason", ""), ("message", ""), ("duration", "")])
+            .await
+            .assert_error(403)
+            .await;
         user.call("maintenance/access", &[]).await.assert_error(403).await;
         user.call("maintenance/rotate", &[]).await.assert_error(403).await;
         let page = user.get("/maintenance").await;
@@ -166,7 +180,10 @@ async fn a_scheduled_window_starts_and_completes_on_time_with_nobody_signed_in()
     let owner = app.setup_owner().await;
     let starts = Utc::now() + Duration::seconds(2);
     let window = owner
-        .call("maintenance/schedule", &[("reason", "Short"), ("message", ""), ("starts_at", &starts.to_rfc3339()), ("duration", "2s")])
+        .call(
+            "maintenance/schedule",
+            &[("reason", "Short"), ("message", ""), ("starts_at", &starts.to_rfc3339()), ("duration", "2s")],
+        )
         .await
         .assert_ok()
         .await;
@@ -192,11 +209,10 @@ async fn a_scheduled_window_starts_and_completes_on_time_with_nobody_signed_in()
         .await
         .unwrap();
     assert!(ended - (starts + Duration::seconds(2)) < Duration::seconds(1));
-    assert_eq!(events(&app, id).await.iter().map(|(k, a)| format!("{k}:{a}")).collect::<Vec<_>>(), vec![
-        format!("scheduled:user:{OWNER_EMAIL}"),
-        "started:system".to_owned(),
-        "completed:system".to_owned(),
-    ]);
+    assert_eq!(
+        events(&app, id).await.iter().map(|(k, a)| format!("{k}:{a}")).collect::<Vec<_>>(),
+        vec![format!("scheduled:user:{OWNER_EMAIL}"), "started:system".to_owned(), "completed:system".to_owned(),]
+    );
 }
 
 #[tokio::test]
@@ -233,7 +249,10 @@ async fn after_downtime_a_running_window_starts_late_and_a_passed_one_is_marked_
     assert!(details.iter().any(|d| d.starts_with("missed: no Pitwall process was running")), "{details:?}");
     assert!(details.iter().any(|d| d.starts_with("started: started") && d.contains("late")), "{details:?}");
     let overview_actions = app.audit_actions().await;
-    assert!(overview_actions.contains(&"maintenance.missed".to_owned()) && overview_actions.contains(&"maintenance.start".to_owned()));
+    assert!(
+        overview_actions.contains(&"maintenance.missed".to_owned())
+            && overview_actions.contains(&"maintenance.start".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -246,7 +265,10 @@ async fn two_processes_make_each_transition_exactly_once() {
     for n in 0..4 {
         let starts = base + Duration::milliseconds(700 * n);
         let window = owner
-            .call("maintenance/schedule", &[("reason", "back to back"), ("message", ""), ("starts_at", &starts.to_rfc3339()), ("duration", "1s")])
+            .call(
+                "maintenance/schedule",
+                &[("reason", "back to back"), ("message", ""), ("starts_at", &starts.to_rfc3339()), ("duration", "1s")],
+            )
             .await;
         // 700 ms apart, 1 s long: only every other one fits; the overlap check refuses the rest.
         if n % 2 == 0 {

@@ -48,7 +48,7 @@ async fn each_command_reports_exits_and_audits_as_cli() {
     let (out, _) = cli.expect(&["disable"], 0);
     assert!(out.contains("nothing to do"), "{out}");
 
-    let (out, _) = cli.expect(&["enable", "--schedule=30", "--reason=Nightly update"], 0);
+    let (out, _) = cli.expect(&["enable", "--schedule=30", "--reason=Nightly update", "--duration=1h"], 0);
     assert!(out.starts_with("Maintenance scheduled"), "{out}");
     let in_minutes: f64 = sqlx::query_scalar(
         "SELECT EXTRACT(EPOCH FROM planned_start - now())::float8 / 60 FROM maintenance_windows WHERE state = 'scheduled'",
@@ -58,12 +58,16 @@ async fn each_command_reports_exits_and_audits_as_cli() {
     .unwrap();
     assert!((29.0..=30.0).contains(&in_minutes), "starts in {in_minutes} min");
     let (out, _) = cli.expect(&["status"], 0);
-    assert!(out.contains("Maintenance is off.") && out.contains("Next window: #") && out.contains("Nightly update"), "{out}");
+    assert!(
+        out.contains("Maintenance is off.") && out.contains("Next window: #") && out.contains("Nightly update"),
+        "{out}"
+    );
     cli.expect(&["enable", "--at", "2027-01-10T02:00:00+01:00", "--duration", "1h"], 0);
 
     let (key, link) = cli.expect(&["bypass-key"], 0);
     let key = key.trim().to_owned();
-    let stored: String = sqlx::query_scalar("SELECT bypass_key FROM maintenance_settings").fetch_one(&app.pool).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT bypass_key FROM maintenance_settings").fetch_one(&app.pool).await.unwrap();
     assert_eq!(key, stored, "the key alone on standard output");
     assert!(link.contains(&format!("?bypass={key}")), "{link}");
     let (rotated, _) = cli.expect(&["bypass-key", "--rotate"], 0);
@@ -80,22 +84,23 @@ async fn each_command_reports_exits_and_audits_as_cli() {
     cli.expect(&["allow", "remove", "198.51.100.0/24"], 0);
     cli.expect(&["allow", "remove", "198.51.100.0/24"], 1);
 
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY id")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, action FROM audit_log ORDER BY id").fetch_all(&app.pool).await.unwrap();
     assert!(rows.iter().all(|(actor, _)| actor == "cli"), "{rows:?}");
     let actions: Vec<&str> = rows.iter().map(|(_, a)| a.as_str()).collect();
-    assert_eq!(actions, vec![
-        "maintenance.start",
-        "maintenance.end",
-        "maintenance.schedule",
-        "maintenance.schedule",
-        "maintenance.bypass_key.rotate",
-        "maintenance.allow.add",
-        "maintenance.allow.add",
-        "maintenance.allow.remove",
-    ]);
+    assert_eq!(
+        actions,
+        vec![
+            "maintenance.start",
+            "maintenance.end",
+            "maintenance.schedule",
+            "maintenance.schedule",
+            "maintenance.bypass_key.rotate",
+            "maintenance.allow.add",
+            "maintenance.allow.add",
+            "maintenance.allow.remove",
+        ]
+    );
 }
 
 #[test]

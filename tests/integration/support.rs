@@ -43,7 +43,11 @@ impl Server {
 
 /// A connection to the test server's maintenance database, for what no app connection may do.
 pub async fn admin_pool() -> PgPool {
-    PgPoolOptions::new().max_connections(1).connect_with(server().await.options("postgres")).await.expect("admin connection")
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(server().await.options("postgres"))
+        .await
+        .expect("admin connection")
 }
 
 /// A new pool to an existing test database: another process's view of it.
