@@ -50,7 +50,7 @@ test('the owner starts maintenance; a visitor through the gate waits, bypasses, 
   await expect(elapsed).not.toHaveText(first ?? '', { timeout: 3_000 });
 
   // The bypass link lets its holder in, and the key leaves the address bar.
-  const link = await page.getByLabel('Link').inputValue();
+  const link = await page.getByRole('textbox', { name: 'Link', exact: true }).inputValue();
   const key = new URL(link, gate).searchParams.get('bypass');
   expect(key).toMatch(/^[0-9a-f]{64}$/);
   const through = await visitor.goto(`${gate}/?bypass=${key}`);
