@@ -1,3 +1,8 @@
+// The gate allocates a little per request on every core; mimalloc keeps that cheap.
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
     pitwall::server::cli::main()

@@ -9,24 +9,26 @@ use super::visitor_page::VisitorPage;
 use crate::auth::tokens::hex;
 use crate::server::client_ip;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::Request;
 use axum::response::Response;
-use axum::serve::ListenerExt;
-use axum::Router;
+use axum::serve::{IncomingStream, Listener, ListenerExt};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Uri};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use ipnet::IpNet;
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 pub const BYPASS_COOKIE: &str = "pitwall_bypass";
 const BYPASS_PARAM: &str = "bypass";
@@ -39,14 +41,22 @@ const UPSTREAM_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The site behind the gate: `http://host:port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upstream(String);
+pub struct Upstream {
+    /// `host:port`, to connect to.
+    address: String,
+    /// The `Host` sent when the visitor sent none (HTTP/1.0).
+    host: HeaderValue,
+}
 
 impl Upstream {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let trimmed = raw.trim().trim_end_matches('/');
         let uri: Uri = trimmed.parse().map_err(|_| format!("{raw:?} is not a URL like http://127.0.0.1:8080"))?;
         match (uri.scheme_str(), uri.authority(), uri.path()) {
-            (Some("http"), Some(_), "" | "/") if uri.query().is_none() => Ok(Self(trimmed.to_owned())),
+            (Some("http"), Some(authority), "" | "/") if uri.query().is_none() => Ok(Self {
+                address: format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80)),
+                host: HeaderValue::from_str(authority.as_str()).map_err(|_| format!("{raw:?} has an odd host"))?,
+            }),
             (Some("https"), ..) => Err(format!("{raw:?}: the gate speaks plain HTTP to the site; use http://")),
             _ => Err(format!("{raw:?} is not a URL like http://127.0.0.1:8080 (no path)")),
         }
@@ -56,14 +66,13 @@ impl Upstream {
 struct GateState {
     live: LiveState,
     upstream: Upstream,
-    client: Client<HttpConnector, Body>,
     trusted_proxies: Vec<IpNet>,
     guesses: Mutex<HashMap<IpAddr, (u32, Instant)>>,
 }
 
 pub struct Gate {
     listener: TcpListener,
-    router: Router,
+    state: Arc<GateState>,
 }
 
 impl Gate {
@@ -74,13 +83,8 @@ impl Gate {
         live: LiveState,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(UPSTREAM_CONNECT_TIMEOUT));
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        let state =
-            Arc::new(GateState { live, upstream, client, trusted_proxies, guesses: Mutex::new(HashMap::new()) });
-        Ok(Self { listener, router: Router::new().fallback(handle).with_state(state) })
+        let state = Arc::new(GateState { live, upstream, trusted_proxies, guesses: Mutex::new(HashMap::new()) });
+        Ok(Self { listener, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -94,37 +98,165 @@ impl Gate {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+        axum::serve(listener, PerConnection(self.state)).with_graceful_shutdown(shutdown).await
     }
 }
 
-async fn handle(
-    State(gate): State<Arc<GateState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
-    let snapshot = gate.live.current();
-    let peer_ip = peer.ip();
-    let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client_ip = client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies);
-    if let Some(settings) = &snapshot.settings {
-        if let Some(attempt) = BypassAttempt::of(req.uri()) {
-            if let Some(response) = gate.try_bypass(&attempt, settings, client_ip, req.headers()) {
-                return response;
+/// Makes one [`Connection`] per visitor connection.
+#[derive(Clone)]
+struct PerConnection(Arc<GateState>);
+
+impl<'a, L> tower::Service<IncomingStream<'a, L>> for PerConnection
+where
+    L: Listener<Addr = SocketAddr>,
+{
+    type Response = Connection;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Connection, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, incoming: IncomingStream<'a, L>) -> Self::Future {
+        std::future::ready(Ok(Connection {
+            gate: self.0.clone(),
+            peer: *incoming.remote_addr(),
+            upstream: Arc::new(Mutex::new(None)),
+        }))
+    }
+}
+
+/// A visitor's connection, paired with a keep-alive connection of its own to the site: HTTP/1
+/// requests on one connection come one at a time, so no pool (and no pool lock) is needed.
+#[derive(Clone)]
+struct Connection {
+    gate: Arc<GateState>,
+    peer: SocketAddr,
+    upstream: Arc<Mutex<Option<SendRequest<Body>>>>,
+}
+
+impl tower::Service<Request> for Connection {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let connection = self.clone();
+        Box::pin(async move { Ok(connection.handle(req).await) })
+    }
+}
+
+impl Connection {
+    async fn handle(&self, req: Request) -> Response {
+        let gate = &self.gate;
+        let snapshot = gate.live.current();
+        let peer_ip = self.peer.ip();
+        if let Some(settings) = &snapshot.settings {
+            let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+            let client_ip = client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies);
+            if let Some(attempt) = BypassAttempt::of(req.uri()) {
+                if let Some(response) = gate.try_bypass(&attempt, settings, client_ip, req.headers()) {
+                    return response;
+                }
+            }
+            if let Some(page) = &snapshot.visitor_page {
+                let now = Utc::now();
+                let passes = path_is_excluded(&settings.excluded_paths, req.uri().path())
+                    || settings.allowlist.iter().any(|net| net.contains(&client_ip))
+                    || has_valid_cookie(req.headers(), settings, now);
+                if !passes {
+                    return maintenance_response(page, req.headers(), now);
+                }
             }
         }
-        if let Some(page) = &snapshot.visitor_page {
-            let now = Utc::now();
-            let passes = path_is_excluded(&settings.excluded_paths, req.uri().path())
-                || settings.allowlist.iter().any(|net| net.contains(&client_ip))
-                || has_valid_cookie(req.headers(), settings, now);
-            if !passes {
-                return maintenance_response(page, req.headers(), now);
+        self.proxy(req, peer_ip).await
+    }
+
+    async fn proxy(&self, mut req: Request, peer: IpAddr) -> Response {
+        let upstream = &self.gate.upstream;
+        let upgrade = upgrade_protocol(req.headers());
+        let trusted_peer = self.gate.trusted_proxies.iter().any(|net| net.contains(&peer));
+        forward_headers(req.headers_mut(), peer, trusted_peer, upgrade.as_ref());
+        if !req.headers().contains_key(header::HOST) {
+            req.headers_mut().insert(header::HOST, upstream.host.clone());
+        }
+        // Origin-form on the wire, whatever form the visitor used.
+        if req.uri().authority().is_some() {
+            let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            *req.uri_mut() = Uri::try_from(path).unwrap_or_else(|_| Uri::from_static("/"));
+        }
+        *req.version_mut() = http::Version::HTTP_11;
+        let client_side = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
+
+        let mut kept = self.upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(sender) = kept.as_mut() {
+            if sender.ready().await.is_err() {
+                kept = None;
             }
+        }
+        let mut sender = match kept {
+            Some(sender) => sender,
+            None => match connect(upstream).await {
+                Ok(sender) => sender,
+                Err(err) => return upstream_failed(upstream, &err),
+            },
+        };
+        let sent = match sender.try_send_request(req).await {
+            Ok(response) => Ok(response),
+            // The kept connection closed just now (the site's keep-alive ran out): once more on a new one.
+            Err(mut failed) => match failed.take_message() {
+                Some(req) => match connect(upstream).await {
+                    Ok(fresh) => {
+                        sender = fresh;
+                        sender.send_request(req).await
+                    }
+                    Err(err) => return upstream_failed(upstream, &err),
+                },
+                None => Err(failed.into_error()),
+            },
+        };
+        match sent {
+            Ok(mut response) => {
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    // The site's connection becomes the tunnel: it is not kept for later requests.
+                    if let Some(client_side) = client_side {
+                        let upstream_side = hyper::upgrade::on(&mut response);
+                        tokio::spawn(tunnel(client_side, upstream_side));
+                    }
+                } else {
+                    strip_hop_by_hop(response.headers_mut());
+                    *self.upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(sender);
+                }
+                response.map(Body::new)
+            }
+            Err(err) => upstream_failed(upstream, &err),
         }
     }
-    gate.proxy(req, peer_ip).await
+}
+
+/// A new keep-alive connection to the site.
+async fn connect(upstream: &Upstream) -> Result<SendRequest<Body>, Box<dyn std::error::Error + Send + Sync>> {
+    let stream = tokio::time::timeout(UPSTREAM_CONNECT_TIMEOUT, TcpStream::connect(&upstream.address))
+        .await
+        .map_err(|_| "connect timed out")??;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        if let Err(err) = connection.with_upgrades().await {
+            tracing::debug!(error = %err, "connection to the site ended");
+        }
+    });
+    Ok(sender)
+}
+
+fn upstream_failed(upstream: &Upstream, err: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %err, upstream = %upstream.address, "upstream unreachable");
+    bad_gateway()
 }
 
 /// `?bypass=KEY` or `/__pitwall/bypass/KEY`, and where to send the visitor once let in.
@@ -205,36 +337,6 @@ impl GateState {
                 .body(Body::empty())
                 .expect("static response parts are valid"),
         )
-    }
-
-    async fn proxy(&self, mut req: Request, peer: IpAddr) -> Response {
-        let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let Ok(uri) = format!("{}{path}", self.upstream.0).parse::<Uri>() else {
-            return plain(StatusCode::BAD_REQUEST, "Bad request target");
-        };
-        *req.uri_mut() = uri;
-        *req.version_mut() = http::Version::HTTP_11;
-        let upgrade = upgrade_protocol(req.headers());
-        let trusted_peer = self.trusted_proxies.iter().any(|net| net.contains(&peer));
-        forward_headers(req.headers_mut(), peer, trusted_peer, upgrade.as_ref());
-        let client_side = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
-        match self.client.request(req).await {
-            Ok(mut response) => {
-                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                    if let Some(client_side) = client_side {
-                        let upstream_side = hyper::upgrade::on(&mut response);
-                        tokio::spawn(tunnel(client_side, upstream_side));
-                    }
-                } else {
-                    strip_hop_by_hop(response.headers_mut());
-                }
-                response.map(Body::new)
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, upstream = %self.upstream.0, "upstream unreachable");
-                bad_gateway()
-            }
-        }
     }
 }
 
@@ -386,14 +488,6 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Body::from(text))
-        .expect("static response parts are valid")
 }
 
 fn bad_gateway() -> Response {
