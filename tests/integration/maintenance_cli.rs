@@ -23,7 +23,9 @@ impl Cli {
     }
 }
 
-#[tokio::test]
+// Multi-threaded: the CLI runs as a blocking child process, and the app's scheduler (which may
+// hold the maintenance lock the CLI waits for) must keep running meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_command_reports_exits_and_audits_as_cli() {
     let app = TestApp::spawn().await;
     let cli = Cli { url: app.database_url().await };
