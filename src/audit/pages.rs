@@ -4,7 +4,7 @@ use super::api::{audit_entity_types, list_audit};
 use super::model::AuditEntry;
 use crate::app::RequirePermission;
 use crate::auth::model::Permission;
-use crate::ui::{ErrorPanel, PageHeader, Timestamp};
+use crate::ui::{percent_encode, ErrorPanel, PageHeader, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -24,20 +24,14 @@ impl Filter {
     fn query_string(&self, page: i64) -> String {
         let pairs =
             [("actor", &self.actor), ("entity_type", &self.entity_type), ("from", &self.from), ("to", &self.to)];
-        let mut parts: Vec<String> =
-            pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        let mut parts: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", percent_encode(v, &[])))
+            .collect();
         parts.push(format!("page={page}"));
         format!("?{}", parts.join("&"))
     }
-}
-
-fn encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn change_summary(entry: &AuditEntry) -> Option<String> {

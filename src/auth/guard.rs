@@ -7,6 +7,7 @@ use crate::audit::model::{Actor, Caller};
 use crate::error::AppError;
 use crate::server::client_ip::ClientIp;
 use crate::server::state::AppState;
+use crate::ui::percent_encode;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -114,7 +115,7 @@ pub async fn page_access(State(state): State<AppState>, req: Request, next: Next
         (true, "/setup", false) => Some("/signin".to_owned()),
         (true, p, false) if !PUBLIC_PAGES.contains(&p) => {
             let wanted = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-            Some(format!("/signin?next={}", encode_query_value(wanted)))
+            Some(format!("/signin?next={}", percent_encode(wanted, b"/")))
         }
         _ => None,
     };
@@ -122,15 +123,6 @@ pub async fn page_access(State(state): State<AppState>, req: Request, next: Next
         Some(to) => Redirect::to(&to).into_response(),
         None => next.run(req).await,
     }
-}
-
-fn encode_query_value(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A caller cleared for one permission, with what the server fn needs next.
@@ -199,6 +191,6 @@ mod tests {
 
     #[test]
     fn next_parameter_is_percent_encoded() {
-        assert_eq!(encode_query_value("/audit?actor=cli&page=2"), "/audit%3Factor%3Dcli%26page%3D2");
+        assert_eq!(percent_encode("/audit?actor=cli&page=2", b"/"), "/audit%3Factor%3Dcli%26page%3D2");
     }
 }

@@ -156,11 +156,12 @@ impl Connection {
         let gate = &self.gate;
         let snapshot = gate.live.current();
         let peer_ip = self.peer.ip();
+        let trusted_peer = gate.trusted_proxies.iter().any(|net| net.contains(&peer_ip));
         if let Some(settings) = &snapshot.settings {
             let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
             let client_ip = client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies);
             if let Some(attempt) = BypassAttempt::of(req.uri()) {
-                if let Some(response) = gate.try_bypass(&attempt, settings, client_ip, req.headers()) {
+                if let Some(response) = gate.try_bypass(&attempt, settings, client_ip, trusted_peer, req.headers()) {
                     return response;
                 }
             }
@@ -174,13 +175,12 @@ impl Connection {
                 }
             }
         }
-        self.proxy(req, peer_ip).await
+        self.proxy(req, peer_ip, trusted_peer).await
     }
 
-    async fn proxy(&self, mut req: Request, peer: IpAddr) -> Response {
+    async fn proxy(&self, mut req: Request, peer: IpAddr, trusted_peer: bool) -> Response {
         let upstream = &self.gate.upstream;
         let upgrade = upgrade_protocol(req.headers());
-        let trusted_peer = self.gate.trusted_proxies.iter().any(|net| net.contains(&peer));
         forward_headers(req.headers_mut(), peer, trusted_peer, upgrade.as_ref());
         if !req.headers().contains_key(header::HOST) {
             req.headers_mut().insert(header::HOST, upstream.host.clone());
@@ -300,6 +300,7 @@ impl GateState {
         attempt: &BypassAttempt,
         settings: &GateSettings,
         client_ip: IpAddr,
+        trusted_peer: bool,
         headers: &HeaderMap,
     ) -> Option<Response> {
         let now = Instant::now();
@@ -321,7 +322,8 @@ impl GateState {
         }
         drop(guesses);
         let expires = Utc::now().timestamp() + BYPASS_VALID_S;
-        let secure = headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes() == b"https");
+        // Only a trusted proxy can say the visitor came over HTTPS.
+        let secure = trusted_peer && headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes() == b"https");
         let cookie = format!(
             "{BYPASS_COOKIE}={}; Path=/; Max-Age={BYPASS_VALID_S}; HttpOnly; SameSite=Lax{}",
             sign_bypass(settings, expires),

@@ -121,6 +121,18 @@ pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'stat
     }
 }
 
+/// Percent-encodes `raw` for a URL query value: RFC 3986's unreserved bytes and those in `keep`
+/// stay as they are (the sign-in redirect keeps `/` so `next=` paths stay readable).
+pub fn percent_encode(raw: &str, keep: &[u8]) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b if keep.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Whole seconds as "3 d 4 h", "5 h 12 min", "42 s".
 pub fn human_duration(seconds: u64) -> String {
     let (d, h, m, s) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60, seconds % 60);
@@ -134,7 +146,13 @@ pub fn human_duration(seconds: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::human_duration;
+    use super::{human_duration, percent_encode};
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(percent_encode("a b&c=d/é", &[]), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(percent_encode("/audit?page=2", b"/"), "/audit%3Fpage%3D2");
+    }
 
     #[test]
     fn durations_read_naturally() {

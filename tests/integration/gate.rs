@@ -183,6 +183,20 @@ async fn visitors_get_the_maintenance_page_while_health_checks_pass() {
     println!("the gate opened {} ms after the change", took.as_millis());
 }
 
+/// The `X-Forwarded-For` the site receives when a visitor sends `claimed` through `gate`.
+async fn forwarded_for_at_site(client: &reqwest::Client, gate: &TestGate, claimed: &str) -> String {
+    let echoed: Value = client
+        .get(format!("{}/healthz", gate.base))
+        .header("x-forwarded-for", claimed)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    echoed["xff"].as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn allowlisted_addresses_pass_and_forwarded_for_counts_only_from_trusted_proxies() {
     let app = TestApp::spawn().await;
@@ -209,29 +223,11 @@ async fn allowlisted_addresses_pass_and_forwarded_for_counts_only_from_trusted_p
     assert_eq!(proxied("198.51.100.1").await, 503);
     assert_eq!(proxied("203.0.113.9, 198.51.100.1").await, 503, "the nearest untrusted hop is the client");
     // The proxy's own chain reaches the site, with the gate's peer appended.
-    let echoed: Value = client
-        .get(format!("{}/healthz", behind_proxy.base))
-        .header("x-forwarded-for", "198.51.100.1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(echoed["xff"], "198.51.100.1, 127.0.0.1");
+    assert_eq!(forwarded_for_at_site(&client, &behind_proxy, "198.51.100.1").await, "198.51.100.1, 127.0.0.1");
 
     // From an untrusted peer the same header is a spoof: ignored, and not passed on.
     assert_eq!(status(&client, &format!("{}/", direct.base), &[("x-forwarded-for", "203.0.113.9")]).await, 503);
-    let echoed: Value = client
-        .get(format!("{}/healthz", direct.base))
-        .header("x-forwarded-for", "203.0.113.9")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(echoed["xff"], "127.0.0.1");
+    assert_eq!(forwarded_for_at_site(&client, &direct, "203.0.113.9").await, "127.0.0.1");
 
     // An allowed address connecting directly over IPv6.
     assert_eq!(status(&client, &format!("{}/", direct_v6.base), &[]).await, 200);
