@@ -18,6 +18,11 @@ impl MaintenanceChanged {
         changed
     }
 
+    /// The counter to re-read on (a private one outside the console layout).
+    pub fn signal() -> RwSignal<u32> {
+        use_context::<Self>().map(|c| c.0).unwrap_or_else(|| RwSignal::new(0))
+    }
+
     pub fn bump() {
         if let Some(changed) = use_context::<Self>() {
             changed.0.update(|n| *n += 1);
@@ -61,7 +66,7 @@ pub fn LiveDurations(window: WindowView) -> impl IntoView {
 /// On every console page while maintenance is on. Re-reads every 15 s and after changes made here.
 #[component]
 pub fn MaintenanceBanner() -> impl IntoView {
-    let changed = use_context::<MaintenanceChanged>().map(|c| c.0).unwrap_or_else(|| RwSignal::new(0));
+    let changed = MaintenanceChanged::signal();
     let poll = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(move || poll.update(|n| *n += 1), Duration::from_secs(15)) {

@@ -153,29 +153,38 @@ impl tower::Service<Request> for Connection {
 
 impl Connection {
     async fn handle(&self, req: Request) -> Response {
+        let peer_ip = self.peer.ip();
+        let trusted_peer = self.gate.trusted_proxies.iter().any(|net| net.contains(&peer_ip));
+        match self.screen(&req, peer_ip, trusted_peer) {
+            Some(answered) => answered,
+            None => self.proxy(req, peer_ip, trusted_peer).await,
+        }
+    }
+
+    /// The gate's own answer (bypass redirect or maintenance page), or `None` to let the request through.
+    fn screen(&self, req: &Request, peer_ip: IpAddr, trusted_peer: bool) -> Option<Response> {
         let gate = &self.gate;
         let snapshot = gate.live.current();
-        let peer_ip = self.peer.ip();
-        let trusted_peer = gate.trusted_proxies.iter().any(|net| net.contains(&peer_ip));
-        if let Some(settings) = &snapshot.settings {
+        let settings = snapshot.settings.as_ref()?;
+        // Only bypass attempts and visits during maintenance need the client's address.
+        let client_ip = || {
             let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-            let client_ip = client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies);
-            if let Some(attempt) = BypassAttempt::of(req.uri()) {
-                if let Some(response) = gate.try_bypass(&attempt, settings, client_ip, trusted_peer, req.headers()) {
-                    return response;
-                }
-            }
-            if let Some(page) = &snapshot.visitor_page {
-                let now = Utc::now();
-                let passes = path_is_excluded(&settings.excluded_paths, req.uri().path())
-                    || settings.allowlist.iter().any(|net| net.contains(&client_ip))
-                    || has_valid_cookie(req.headers(), settings, now);
-                if !passes {
-                    return maintenance_response(page, req.headers(), now);
-                }
+            client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies)
+        };
+        if let Some(attempt) = BypassAttempt::of(req.uri()) {
+            if let Some(response) = gate.try_bypass(&attempt, settings, client_ip(), trusted_peer, req.headers()) {
+                return Some(response);
             }
         }
-        self.proxy(req, peer_ip, trusted_peer).await
+        let page = snapshot.visitor_page.as_ref()?;
+        let now = Utc::now();
+        let passes = path_is_excluded(&settings.excluded_paths, req.uri().path())
+            || {
+                let ip = client_ip();
+                settings.allowlist.iter().any(|net| net.contains(&ip))
+            }
+            || has_valid_cookie(req.headers(), settings, now);
+        (!passes).then(|| maintenance_response(page, req.headers(), now))
     }
 
     async fn proxy(&self, mut req: Request, peer: IpAddr, trusted_peer: bool) -> Response {

@@ -14,7 +14,7 @@ use leptos_meta::Title;
 #[component]
 pub fn MaintenancePage() -> impl IntoView {
     let can_manage = use_me().is_some_and(|me| me.role.can(Permission::ManageMaintenance));
-    let changed = use_context::<MaintenanceChanged>().map(|c| c.0).unwrap_or_else(|| RwSignal::new(0));
+    let changed = MaintenanceChanged::signal();
     let overview = Resource::new(move || changed.get(), |_| maintenance_overview());
     view! {
         <Title text="Maintenance"/>

@@ -326,7 +326,8 @@ pub async fn end(pool: &PgPool, caller: &Caller, id: i64) -> Result<WindowView, 
 
 /// Ends whatever maintenance is in progress (`pitwall maintenance disable`); `None` when none is.
 pub async fn end_current(pool: &PgPool, caller: &Caller) -> Result<Option<WindowView>, AppError> {
-    let Some(current) = now_and_next(pool).await?.current else {
+    let current = windows(&mut *pool.acquire().await?, &["in_progress"], false, 1).await?.pop();
+    let Some(current) = current else {
         return Ok(None);
     };
     end(pool, caller, current.id).await.map(Some)
@@ -339,18 +340,15 @@ async fn finish(
     actor: &str,
     detail: &str,
 ) -> Result<WindowView, AppError> {
-    let row = sqlx::query_as!(
-        WindowRow,
+    let actual_end = sqlx::query_scalar!(
         r#"UPDATE maintenance_windows SET state = 'completed', actual_end = now() WHERE id = $1
-           RETURNING id, reason, message, planned_start AS "planned_start: DateTime<Utc>",
-                     planned_end AS "planned_end: DateTime<Utc>", actual_start AS "actual_start: DateTime<Utc>",
-                     actual_end AS "actual_end: DateTime<Utc>", state, missed, recurrence_id, created_by"#,
+           RETURNING actual_end AS "actual_end!: DateTime<Utc>""#,
         before.id,
     )
     .fetch_one(&mut *conn)
     .await?;
     event(conn, before.id, kind, actor, detail).await?;
-    Ok(row.into())
+    Ok(WindowView { state: WindowState::Completed, actual_end: Some(actual_end), ..before.clone() })
 }
 
 pub async fn cancel(pool: &PgPool, caller: &Caller, id: i64) -> Result<WindowView, AppError> {
@@ -590,12 +588,9 @@ async fn begin_window(
     before: &WindowView,
     now: DateTime<Utc>,
 ) -> Result<WindowView, AppError> {
-    let row = sqlx::query_as!(
-        WindowRow,
+    let actual_start = sqlx::query_scalar!(
         r#"UPDATE maintenance_windows SET state = 'in_progress', actual_start = now() WHERE id = $1
-           RETURNING id, reason, message, planned_start AS "planned_start: DateTime<Utc>",
-                     planned_end AS "planned_end: DateTime<Utc>", actual_start AS "actual_start: DateTime<Utc>",
-                     actual_end AS "actual_end: DateTime<Utc>", state, missed, recurrence_id, created_by"#,
+           RETURNING actual_start AS "actual_start!: DateTime<Utc>""#,
         before.id,
     )
     .fetch_one(&mut *conn)
@@ -607,7 +602,7 @@ async fn begin_window(
         "planned start reached".to_owned()
     };
     event(conn, before.id, "started", "system", &detail).await?;
-    Ok(row.into())
+    Ok(WindowView { state: WindowState::InProgress, actual_start: Some(actual_start), ..before.clone() })
 }
 
 async fn mark_missed(conn: &mut PgConnection, before: &WindowView) -> Result<WindowView, AppError> {
@@ -634,6 +629,21 @@ pub struct GateSettings {
 }
 
 pub async fn gate_settings(pool: &PgPool) -> Result<GateSettings, AppError> {
+    Ok(read_settings(pool).await?.0)
+}
+
+pub async fn access(pool: &PgPool) -> Result<AccessView, AppError> {
+    let (settings, allowlist) = read_settings(pool).await?;
+    Ok(AccessView {
+        allowlist,
+        excluded_paths: settings.excluded_paths,
+        bypass_key: settings.bypass_key,
+        site: settings.site,
+    })
+}
+
+/// The settings row and the allowlist, each read once: as the gate uses them and as listed.
+async fn read_settings(pool: &PgPool) -> Result<(GateSettings, Vec<AllowedNetworkView>), AppError> {
     let mut conn = pool.acquire().await?;
     let s = sqlx::query!(
         "SELECT site_name, site_url, status_url, support_contact, excluded_paths, bypass_key, cookie_secret
@@ -641,8 +651,13 @@ pub async fn gate_settings(pool: &PgPool) -> Result<GateSettings, AppError> {
     )
     .fetch_one(&mut *conn)
     .await?;
-    let allowlist = allowlist(&mut conn).await?.iter().filter_map(|a| a.network.parse().ok()).collect();
-    Ok(GateSettings {
+    let listed = sqlx::query_as!(
+        AllowedNetworkView,
+        "SELECT network, label FROM maintenance_allowlist ORDER BY created_at, network"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let settings = GateSettings {
         site: SiteSettings {
             site_name: s.site_name,
             site_url: s.site_url,
@@ -650,30 +665,11 @@ pub async fn gate_settings(pool: &PgPool) -> Result<GateSettings, AppError> {
             support_contact: s.support_contact,
         },
         excluded_paths: s.excluded_paths,
-        allowlist,
+        allowlist: listed.iter().filter_map(|a| a.network.parse().ok()).collect(),
         bypass_key: s.bypass_key,
         cookie_secret: s.cookie_secret,
-    })
-}
-
-async fn allowlist(conn: &mut PgConnection) -> Result<Vec<AllowedNetworkView>, AppError> {
-    Ok(sqlx::query_as!(
-        AllowedNetworkView,
-        "SELECT network, label FROM maintenance_allowlist ORDER BY created_at, network"
-    )
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-pub async fn access(pool: &PgPool) -> Result<AccessView, AppError> {
-    let settings = gate_settings(pool).await?;
-    let mut conn = pool.acquire().await?;
-    Ok(AccessView {
-        allowlist: allowlist(&mut conn).await?,
-        excluded_paths: settings.excluded_paths,
-        bypass_key: settings.bypass_key,
-        site: settings.site,
-    })
+    };
+    Ok((settings, listed))
 }
 
 async fn audit_settings(
