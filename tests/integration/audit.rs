@@ -37,11 +37,7 @@ async fn each_mutation_is_audited_with_before_and_after() {
     owner.call("users/role", &[("user_id", &vic_id), ("role", "support")]).await.assert_ok().await;
     owner.call("users/active", &[("user_id", &vic_id), ("active", "false")]).await.assert_ok().await;
     owner.call("users/active", &[("user_id", &vic_id), ("active", "true")]).await.assert_ok().await;
-    let token = owner
-        .call_json("tokens/create", json!({"name": "ci", "scopes": ["incidents:write"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let token = owner.create_token("ci", "incidents:write").await;
     let token_id = token["token"]["id"].as_i64().unwrap().to_string();
     owner.call("tokens/revoke", &[("token_id", &token_id)]).await.assert_ok().await;
     let new = "another fine passphrase";
@@ -96,11 +92,7 @@ async fn the_audit_page_filters_by_actor_entity_and_time_and_pages() {
     let app = TestApp::spawn().await;
     let owner = app.setup_owner().await;
     for i in 0..55 {
-        owner
-            .call_json("tokens/create", json!({"name": format!("t{i}"), "scopes": ["audit:read"], "environment": ""}))
-            .await
-            .assert_ok()
-            .await;
+        owner.create_token(&format!("t{i}"), "audit:read").await;
     }
     let list = |actor: &str, entity: &str, from: &str, to: &str, page: &str| {
         let form = [("actor", actor), ("entity_type", entity), ("from", from), ("to", to), ("page", page)]

@@ -236,6 +236,22 @@ async fn allowlisted_addresses_pass_and_forwarded_for_counts_only_from_trusted_p
     gate_says(&direct, "/", StatusCode::OK).await;
 }
 
+/// An app whose owner has started maintenance (for `duration`), and a gate in front of a site
+/// that already answers 503.
+async fn gate_during_maintenance(duration: &str) -> (TestApp, Browser, TestGate) {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let site = format!("http://{}", upstream().await);
+    let gate = gate(&app, &site, "127.0.0.1:0", &[]).await;
+    start_maintenance(&owner, duration).await;
+    gate_says(&gate, "/", StatusCode::SERVICE_UNAVAILABLE).await;
+    (app, owner, gate)
+}
+
+async fn bypass_key(owner: &Browser) -> String {
+    owner.call("maintenance/access", &[]).await.assert_ok().await["bypass_key"].as_str().unwrap().to_owned()
+}
+
 fn cookie_of(response: &reqwest::Response) -> String {
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("Max-Age=43200"), "{set_cookie}");
@@ -244,13 +260,8 @@ fn cookie_of(response: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn the_bypass_link_sets_a_signed_cookie_that_rotation_voids() {
-    let app = TestApp::spawn().await;
-    let owner = app.setup_owner().await;
-    let site = format!("http://{}", upstream().await);
-    let gate = gate(&app, &site, "127.0.0.1:0", &[]).await;
-    start_maintenance(&owner, "1h").await;
-    gate_says(&gate, "/", StatusCode::SERVICE_UNAVAILABLE).await;
-    let key = owner.call("maintenance/access", &[]).await.assert_ok().await["bypass_key"].as_str().unwrap().to_owned();
+    let (app, owner, gate) = gate_during_maintenance("1h").await;
+    let key = bypass_key(&owner).await;
     let client = visitor();
 
     let let_in = client.get(format!("{}/account?tab=orders&bypass={key}", gate.base)).send().await.unwrap();
@@ -290,13 +301,8 @@ async fn the_bypass_link_sets_a_signed_cookie_that_rotation_voids() {
 
 #[tokio::test]
 async fn guessing_the_bypass_key_is_rate_limited() {
-    let app = TestApp::spawn().await;
-    let owner = app.setup_owner().await;
-    let site = format!("http://{}", upstream().await);
-    let gate = gate(&app, &site, "127.0.0.1:0", &[]).await;
-    start_maintenance(&owner, "").await;
-    gate_says(&gate, "/", StatusCode::SERVICE_UNAVAILABLE).await;
-    let key = owner.call("maintenance/access", &[]).await.assert_ok().await["bypass_key"].as_str().unwrap().to_owned();
+    let (_app, owner, gate) = gate_during_maintenance("").await;
+    let key = bypass_key(&owner).await;
     let client = visitor();
     for guess in 0..10 {
         let url = format!("{}/?bypass=wrong{guess}", gate.base);
@@ -343,12 +349,7 @@ async fn upgrades_are_passed_through_both_ways() {
 
 #[tokio::test]
 async fn without_its_database_the_gate_keeps_its_last_state() {
-    let app = TestApp::spawn().await;
-    let owner = app.setup_owner().await;
-    let site = format!("http://{}", upstream().await);
-    let gate = gate(&app, &site, "127.0.0.1:0", &[]).await;
-    start_maintenance(&owner, "").await;
-    gate_says(&gate, "/", StatusCode::SERVICE_UNAVAILABLE).await;
+    let (app, _owner, gate) = gate_during_maintenance("").await;
 
     // The database goes away for every process: no new connections, existing ones cut.
     let admin = admin_pool().await;

@@ -355,11 +355,7 @@ async fn a_recurring_window_previews_its_next_five_and_is_scheduled_ahead() {
 async fn deploy_scripts_start_and_end_maintenance_with_a_token() {
     let app = TestApp::spawn().await;
     let owner = app.setup_owner().await;
-    let created = owner
-        .call_json("tokens/create", json!({"name": "deploy", "scopes": ["maintenance:write"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let created = owner.create_token("deploy", "maintenance:write").await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     let machine = app.machine();
     let windows = app.url("/api/v1/maintenance/windows");

@@ -81,11 +81,7 @@ async fn every_role_against_every_server_fn() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let token = owner
-        .call_json("tokens/create", json!({"name": "target", "scopes": ["audit:read"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let token = owner.create_token("target", "audit:read").await;
     let target_token = token["token"]["id"].as_i64().unwrap();
 
     let mut checked = 0;

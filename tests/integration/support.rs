@@ -246,6 +246,14 @@ impl Browser {
         self.client.post(format!("{}/api/{endpoint}", self.base)).json(&body).send().await.unwrap()
     }
 
+    /// Creates a token with one scope (and no environment) as this owner; the answer holds `secret` and `token`.
+    pub async fn create_token(&self, name: &str, scope: &str) -> serde_json::Value {
+        self.call_json("tokens/create", serde_json::json!({"name": name, "scopes": [scope], "environment": ""}))
+            .await
+            .assert_ok()
+            .await
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
         self.call("sign_in", &[("email", email), ("password", password)]).await
     }

@@ -7,11 +7,7 @@ use serde_json::json;
 async fn token_lifecycle_through_the_console_and_the_api() {
     let app = TestApp::spawn().await;
     let owner = app.setup_owner().await;
-    let created = owner
-        .call_json("tokens/create", json!({"name": "siem export", "scopes": ["audit:read"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let created = owner.create_token("siem export", "audit:read").await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("pw_") && secret.len() == 67, "{secret}");
     let id = created["token"]["id"].as_i64().unwrap();
@@ -52,11 +48,7 @@ async fn token_lifecycle_through_the_console_and_the_api() {
 async fn api_refuses_missing_wrong_and_under_scoped_tokens() {
     let app = TestApp::spawn().await;
     let owner = app.setup_owner().await;
-    let created = owner
-        .call_json("tokens/create", json!({"name": "deploy", "scopes": ["maintenance:write"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let created = owner.create_token("deploy", "maintenance:write").await;
     let machine = app.machine();
     machine.get(app.url("/api/v1/audit")).send().await.unwrap().assert_error(401).await;
     machine.get(app.url("/api/v1/audit")).bearer_auth("pw_0000").send().await.unwrap().assert_error(401).await;
@@ -105,11 +97,7 @@ async fn audit_api_filters_and_pages() {
     for i in 0..3 {
         app.user(&owner, &format!("u{i}@example.com"), "viewer").await;
     }
-    let created = owner
-        .call_json("tokens/create", json!({"name": "siem", "scopes": ["audit:read"], "environment": ""}))
-        .await
-        .assert_ok()
-        .await;
+    let created = owner.create_token("siem", "audit:read").await;
     let secret = created["secret"].as_str().unwrap();
     let get = |q: &str| app.machine().get(app.url(&format!("/api/v1/audit{q}"))).bearer_auth(secret).send();
     let creates = get("?entity_type=user&actor=owner@example.com").await.unwrap().assert_ok().await;
