@@ -5,6 +5,9 @@ use crate::auth::api::{who_am_i, Me, SignOut};
 use crate::auth::model::Permission;
 use crate::auth::pages::{AccountPage, SetupPage, SignInPage, TokensPage, UsersPage};
 use crate::dashboard::pages::DashboardPage;
+use crate::incidents::pages::{
+    ActionItemsPage, IncidentPage, IncidentsPage, MetricsPage, PostmortemPage, SeveritiesPage,
+};
 use crate::maintenance::components::{MaintenanceBanner, MaintenanceChanged};
 use crate::maintenance::pages::MaintenancePage;
 use crate::ui::ErrorPanel;
@@ -51,6 +54,12 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("/maintenance") view=MaintenancePage/>
+                    <Route path=path!("/incidents") view=IncidentsPage/>
+                    <Route path=path!("/incidents/metrics") view=MetricsPage/>
+                    <Route path=path!("/incidents/action-items") view=ActionItemsPage/>
+                    <Route path=path!("/incidents/severities") view=SeveritiesPage/>
+                    <Route path=path!("/incidents/:id") view=IncidentPage/>
+                    <Route path=path!("/incidents/:id/postmortem") view=PostmortemPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/settings/tokens") view=TokensPage/>
                     <Route path=path!("/audit") view=AuditPage/>
@@ -62,8 +71,9 @@ pub fn App() -> impl IntoView {
 }
 
 /// Navigation entries, each shown only to roles holding its permission.
-const NAV: [(&str, &str, Permission); 5] = [
+const NAV: [(&str, &str, Permission); 6] = [
     ("/", "Dashboard", Permission::UseConsole),
+    ("/incidents", "Incidents", Permission::UseConsole),
     ("/maintenance", "Maintenance", Permission::UseConsole),
     ("/users", "Users", Permission::ManageUsers),
     ("/settings/tokens", "API tokens", Permission::ManageTokens),

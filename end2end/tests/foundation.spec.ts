@@ -1,23 +1,9 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { hydrated, owner, signIn } from './helpers';
 
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const pm = { email: 'pat.pm@example.com', password: 'another long passphrase' };
 
 test.describe.configure({ mode: 'serial' });
-
-/** Hydration is done once the page's wasm has attached its handlers. */
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto('/signin');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL('/');
-}
 
 test('first run: set up the owner, sign in, navigate, sign out', async ({ page }) => {
   await page.goto('/');

@@ -1,28 +1,7 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { signInOwner } from './helpers';
 
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const gate = `http://127.0.0.1:${process.env.PITWALL_E2E_GATE_PORT ?? '4000'}`;
-
-async function hydrated(page: Page) {
-  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-}
-
-/** Signs the owner in, setting Pitwall up first when this file runs on its own. */
-async function signInOwner(page: Page) {
-  await page.goto('/');
-  await hydrated(page);
-  if (page.url().endsWith('/setup')) {
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password', { exact: true }).fill(owner.password);
-    await page.getByLabel('Repeat the password').fill(owner.password);
-    await page.getByRole('button', { name: 'Create owner and sign in' }).click();
-  } else if (page.url().includes('/signin')) {
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await expect(page).toHaveURL('/');
-}
 
 test('the owner starts maintenance; a visitor through the gate waits, bypasses, and gets the site back', async ({ page, browser }) => {
   await signInOwner(page);

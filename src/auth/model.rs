@@ -129,7 +129,9 @@ impl Role {
             Permission::ManageUsers
             | Permission::ManageTokens
             | Permission::ReadAudit
-            | Permission::ManageMaintenance => self == Role::Owner,
+            | Permission::ManageMaintenance
+            | Permission::DefineSeverities => self == Role::Owner,
+            Permission::ManageIncidents => matches!(self, Role::Owner | Role::Support),
         }
     }
 }
@@ -151,6 +153,10 @@ pub enum Permission {
     ReadAudit,
     /// Start, schedule and end maintenance; edit the gate's access settings.
     ManageMaintenance,
+    /// Declare and work incidents, write post-mortems and their action items.
+    ManageIncidents,
+    /// Edit the severities' definitions and SLA targets.
+    DefineSeverities,
 }
 
 /// What a machine token may do. Each API handler names the one scope it needs.

@@ -50,6 +50,16 @@ impl RequiredScope for AuditRead {
     const SCOPE: Scope = Scope::AuditRead;
 }
 
+pub struct IncidentsRead;
+impl RequiredScope for IncidentsRead {
+    const SCOPE: Scope = Scope::IncidentsRead;
+}
+
+pub struct IncidentsWrite;
+impl RequiredScope for IncidentsWrite {
+    const SCOPE: Scope = Scope::IncidentsWrite;
+}
+
 pub struct MaintenanceWrite;
 impl RequiredScope for MaintenanceWrite {
     const SCOPE: Scope = Scope::MaintenanceWrite;

@@ -4,6 +4,7 @@ use super::api::system_status;
 use crate::app::use_me;
 use crate::audit::api::list_audit;
 use crate::auth::model::Permission;
+use crate::incidents::components::{OpenIncidentsCard, OverdueActionItemsCard};
 use crate::maintenance::components::MaintenanceCard;
 use crate::ui::{human_duration, PageHeader, Timestamp};
 use leptos::prelude::*;
@@ -36,7 +37,9 @@ pub fn DashboardPage() -> impl IntoView {
                     })}
                 </Suspense>
             </section>
+            <OpenIncidentsCard/>
             <MaintenanceCard/>
+            <OverdueActionItemsCard/>
             <Show when=move || can_read_audit>
                 <RecentActivity/>
             </Show>

@@ -2,7 +2,7 @@
 
 use super::api::maintenance_now;
 use super::model::WindowView;
-use crate::ui::{human_duration, Timestamp};
+use crate::ui::{human_duration, use_ticking_clock, Timestamp};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::time::Duration;
@@ -30,17 +30,6 @@ impl MaintenanceChanged {
     }
 }
 
-/// The current time, ticking every second once the page runs in the browser.
-pub fn use_clock() -> ReadSignal<DateTime<Utc>> {
-    let (now, set_now) = signal(Utc::now());
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || set_now.set(Utc::now()), Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    now
-}
-
 fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     (to - from).num_seconds().max(0) as u64
 }
@@ -48,7 +37,7 @@ fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
 /// "for 12 min · 48 min left" as the clock ticks.
 #[component]
 pub fn LiveDurations(window: WindowView) -> impl IntoView {
-    let now = use_clock();
+    let now = use_ticking_clock(Utc::now());
     let started = window.starts_at();
     let end = window.planned_end;
     view! {

@@ -7,7 +7,9 @@ use super::model::{AccessView, RecurrenceView, WindowView, DEFAULT_MESSAGE, DEFA
 use crate::app::use_me;
 use crate::auth::model::Permission;
 use crate::error::AppError;
-use crate::ui::{last_error, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp};
+use crate::ui::{
+    last_error, local_input_to_rfc3339, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -128,16 +130,6 @@ fn StartForm() -> impl IntoView {
             </ActionForm>
         </section>
     }
-}
-
-/// `2026-12-01T02:00` read in the viewer's own timezone, as RFC 3339.
-fn local_input_to_rfc3339(raw: &str) -> String {
-    use chrono::TimeZone;
-    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .ok()
-        .and_then(|naive| chrono::Local.from_local_datetime(&naive).earliest())
-        .map(|at| at.to_rfc3339())
-        .unwrap_or_default()
 }
 
 #[component]

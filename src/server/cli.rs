@@ -11,6 +11,8 @@ use crate::audit::model::Caller;
 use crate::auth::model::{Email, NewPassword, NewToken, Role};
 use crate::auth::{password, store, tokens};
 use crate::error::AppError;
+use crate::incidents::model::{IncidentDraft, ListQuery, NewIncident};
+use crate::incidents::store as incidents_store;
 use crate::maintenance::gate::{Gate, Upstream};
 use crate::maintenance::live::LiveState;
 use crate::maintenance::model::{
@@ -45,6 +47,9 @@ enum Command {
     /// Put the site into maintenance, end it, and manage who gets through the gate.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
+    /// Declare, list and export incidents.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Run the gate: a reverse proxy in front of the site that serves the maintenance page.
     Gate {
         /// Where visitors connect, e.g. 0.0.0.0:8080.
@@ -92,6 +97,37 @@ enum MaintenanceCommand {
     /// Addresses that always get through the gate.
     #[command(subcommand)]
     Allow(AllowCommand),
+}
+
+#[derive(Subcommand)]
+enum IncidentCommand {
+    /// Declare an incident; prints its id.
+    Declare {
+        /// 1 (service down for everyone) to 4 (low).
+        #[arg(long)]
+        sev: i64,
+        #[arg(long)]
+        title: String,
+        /// none, minor, major or critical (default: from the severity).
+        #[arg(long)]
+        impact: Option<String>,
+        /// An affected component; repeat for several.
+        #[arg(long = "component")]
+        components: Vec<String>,
+        /// When it really started, if earlier (RFC 3339).
+        #[arg(long)]
+        started_at: Option<String>,
+    },
+    /// List incidents, most urgent first.
+    List {
+        /// Only those not resolved.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an incident, its timeline and post-mortem as Markdown.
+    Export { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +244,7 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::Gate { listen, upstream } => return gate(config, listen, &upstream).await,
         Command::Migrate => Operation::Migrate,
         Command::Maintenance(maintenance) => Operation::Maintenance(maintenance),
+        Command::Incident(incident) => Operation::Incident(incident),
         Command::User(user) => Operation::User(user),
         Command::Token(token) => Operation::Token(token),
     };
@@ -253,6 +290,7 @@ enum Operation {
     User(UserCommand),
     Token(TokenCommand),
     Maintenance(MaintenanceCommand),
+    Incident(IncidentCommand),
 }
 
 async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
@@ -324,6 +362,68 @@ async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
             Ok(())
         }
         Operation::Maintenance(command) => maintenance(command, pool, &caller).await,
+        Operation::Incident(command) => incident(command, pool, &caller).await,
+    }
+}
+
+async fn incident(command: IncidentCommand, pool: &PgPool, caller: &Caller) -> Result<(), Failure> {
+    let now = Utc::now();
+    match command {
+        IncidentCommand::Declare { sev, title, impact, components, started_at } => {
+            let draft = IncidentDraft {
+                title,
+                severity: Some(sev),
+                impact,
+                components,
+                started_at,
+                ..IncidentDraft::default()
+            };
+            let new = NewIncident::parse(&draft, now).map_err(|err| match err {
+                AppError::Validation { field, message } if field == "severity" => {
+                    Failure::Refused(format!("--sev: {message}"))
+                }
+                other => other.into(),
+            })?;
+            let incident = incidents_store::declare(pool, caller, &new, now).await?;
+            eprintln!(
+                "Declared {} #{}: respond by {}, resolve by {}.",
+                incident.severity.label(),
+                incident.id,
+                utc(incident.sla.response.due_at),
+                utc(incident.sla.resolution.due_at)
+            );
+            println!("{}", incident.id);
+            Ok(())
+        }
+        IncidentCommand::List { open, json } => {
+            let query = if open { ListQuery::open() } else { ListQuery::default() };
+            let list = incidents_store::list(pool, &query, None, now).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(|e| Failure::Infrastructure(e.to_string()))?
+                );
+                return Ok(());
+            }
+            println!("{:<6} {:<5} {:<14} {:<22} {:<22} TITLE", "ID", "SEV", "STATUS", "RESPONSE", "RESOLUTION");
+            for i in list {
+                let clock = |c: &crate::incidents::model::Clock| format!("{} {:+}s", c.state.as_str(), c.remaining_s);
+                println!(
+                    "{:<6} {:<5} {:<14} {:<22} {:<22} {}",
+                    i.id,
+                    i.severity.label(),
+                    i.status.as_str(),
+                    clock(&i.sla.response),
+                    clock(&i.sla.resolution),
+                    i.title
+                );
+            }
+            Ok(())
+        }
+        IncidentCommand::Export { id } => {
+            print!("{}", incidents_store::export(pool, id, now).await?);
+            Ok(())
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Cross-cutting server infrastructure.
 
+pub mod api_json;
 pub mod assets;
 pub mod cli;
 pub mod client_ip;

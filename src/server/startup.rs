@@ -7,6 +7,7 @@ use super::state::AppState;
 use super::{client_ip, csrf, health, jobs, sessions};
 use crate::app::{shell, App};
 use crate::auth::guard;
+use crate::incidents::{http as incidents_http, sla_watch};
 use crate::maintenance::live::LiveState;
 use crate::maintenance::{http as maintenance_http, scheduler};
 use axum::middleware::from_fn_with_state;
@@ -65,6 +66,7 @@ impl Application {
             listener.local_addr().map_err(|source| StartupError::Bind { addr: config.listen, source })?;
         jobs::spawn_session_sweeper(pool.clone());
         scheduler::spawn(pool.clone());
+        sla_watch::spawn(pool.clone());
         let maintenance = LiveState::start(pool.clone()).await;
         let state = AppState::new(leptos_options, pool, config, assets, maintenance);
         Ok(Self { listener, router: router(state), database: None })
@@ -119,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit", get(crate::audit::http::list))
         .route("/api/v1/maintenance/windows", post(maintenance_http::start))
         .route("/api/v1/maintenance/end", post(maintenance_http::end))
+        .route("/api/v1/incidents", get(incidents_http::list).post(incidents_http::declare))
+        .route("/api/v1/incidents/{id}", get(incidents_http::get).patch(incidents_http::patch))
+        .route("/api/v1/incidents/{id}/updates", post(incidents_http::post_update))
+        .route("/api/v1/incidents/{id}/export.md", get(incidents_http::export))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(from_fn_with_state(state.clone(), guard::page_access))
         .layer(from_fn_with_state(state.clone(), guard::resolve_user))

@@ -111,6 +111,12 @@ pub fn Timestamp(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339() title=utc>{move || local.get().unwrap_or_else(|| shown.clone())}</time> }
 }
 
+/// Text safe inside `<title>`, for titles made of user input: leptos_meta writes a `<Title>`'s text
+/// into the server-rendered page unescaped, so `</title><script>` would end the element there.
+pub fn title_text(raw: &str) -> String {
+    raw.replace('<', "‹").replace('>', "›")
+}
+
 #[component]
 pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>) -> impl IntoView {
     view! {
@@ -119,6 +125,37 @@ pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'stat
             {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
         </header>
     }
+}
+
+/// The browser's clock corrected to the server's (`server_now` is when the server answered),
+/// ticking every second once the page runs in the browser. Without a server time, pass `Utc::now()`.
+pub fn use_ticking_clock(server_now: DateTime<Utc>) -> ReadSignal<DateTime<Utc>> {
+    let offset = server_now - Utc::now();
+    let (now, set_now) = signal(server_now);
+    Effect::new(move |_| {
+        set_now.set(Utc::now() + offset);
+        if let Ok(handle) =
+            set_interval_with_handle(move || set_now.set(Utc::now() + offset), std::time::Duration::from_secs(1))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    now
+}
+
+/// `2026-12-01T02:00` (a `datetime-local` input) read in the viewer's own timezone, as RFC 3339.
+pub fn local_input_to_rfc3339(raw: &str) -> String {
+    use chrono::TimeZone;
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|naive| chrono::Local.from_local_datetime(&naive).earliest())
+        .map(|at| at.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// A time as a `datetime-local` input shows it, in the viewer's own timezone.
+pub fn to_local_input(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono::Local).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 /// Percent-encodes `raw` for a URL query value: RFC 3986's unreserved bytes and those in `keep`

@@ -6,6 +6,7 @@ mod cli;
 mod embedded;
 mod gate;
 mod health;
+mod incidents;
 mod maintenance;
 mod maintenance_cli;
 mod roles;

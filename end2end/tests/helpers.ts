@@ -1,0 +1,33 @@
+import { expect, type Page } from '@playwright/test';
+
+export const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
+
+/** Hydration is done once the page's wasm has attached its handlers. */
+export async function hydrated(page: Page) {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+/** Signs the owner in, setting Pitwall up first when the file runs on its own. */
+export async function signInOwner(page: Page) {
+  await page.goto('/');
+  await hydrated(page);
+  if (page.url().endsWith('/setup')) {
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password', { exact: true }).fill(owner.password);
+    await page.getByLabel('Repeat the password').fill(owner.password);
+    await page.getByRole('button', { name: 'Create owner and sign in' }).click();
+  } else if (page.url().includes('/signin')) {
+    await signIn(page, owner);
+    return;
+  }
+  await expect(page).toHaveURL('/');
+}
+
+export async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto('/signin');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL('/');
+}

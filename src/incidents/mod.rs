@@ -1,0 +1,16 @@
+//! Incidents: severities with SLA targets, the live timeline support works in, post-mortems with
+//! action items, KPIs, and the console, CLI and API around them.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
+pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod sla_watch;
+#[cfg(feature = "ssr")]
+pub mod store;
