@@ -5,6 +5,7 @@ use crate::auth::api::{who_am_i, Me, SignOut};
 use crate::auth::model::Permission;
 use crate::auth::pages::{AccountPage, SetupPage, SignInPage, TokensPage, UsersPage};
 use crate::dashboard::pages::DashboardPage;
+use crate::flags::pages::{FlagPage, FlagsPage, ImportExportPage, PlaygroundPage};
 use crate::incidents::pages::{
     ActionItemsPage, IncidentPage, IncidentsPage, MetricsPage, PostmortemPage, SeveritiesPage,
 };
@@ -60,6 +61,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/severities") view=SeveritiesPage/>
                     <Route path=path!("/incidents/:id") view=IncidentPage/>
                     <Route path=path!("/incidents/:id/postmortem") view=PostmortemPage/>
+                    <Route path=path!("/flags") view=FlagsPage/>
+                    <Route path=path!("/flags/playground") view=PlaygroundPage/>
+                    <Route path=path!("/flags/import") view=ImportExportPage/>
+                    <Route path=path!("/flags/:key") view=FlagPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/settings/tokens") view=TokensPage/>
                     <Route path=path!("/audit") view=AuditPage/>
@@ -71,12 +76,13 @@ pub fn App() -> impl IntoView {
 }
 
 /// Navigation entries, each shown only to roles holding its permission.
-const NAV: [(&str, &str, Permission); 6] = [
+const NAV: [(&str, &str, Permission); 7] = [
     ("/", "Dashboard", Permission::UseConsole),
     ("/incidents", "Incidents", Permission::UseConsole),
+    ("/flags", "Flags", Permission::UseConsole),
     ("/maintenance", "Maintenance", Permission::UseConsole),
     ("/users", "Users", Permission::ManageUsers),
-    ("/settings/tokens", "API tokens", Permission::ManageTokens),
+    ("/settings/tokens", "API tokens", Permission::ManageFlagTokens),
     ("/audit", "Audit log", Permission::ReadAudit),
 ];
 

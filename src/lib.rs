@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod duration;
 pub mod error;
+pub mod flags;
 pub mod incidents;
 pub mod maintenance;
 pub mod ui;

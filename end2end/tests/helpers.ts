@@ -31,3 +31,12 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL('/');
 }
+
+/** The owner adds a user through the same server fn the Users page calls (again is fine). */
+export async function addUser(page: Page, who: { email: string; password: string }, role: string) {
+  const res = await page.request.post('/api/users/add', {
+    form: { email: who.email, role, password: who.password },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect([200, 409, 422]).toContain(res.status());
+}

@@ -1,17 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
-import { hydrated, signIn, signInOwner } from './helpers';
+import { test, expect } from '@playwright/test';
+import { addUser, hydrated, signIn, signInOwner } from './helpers';
 
 const support = { email: 'sam.support@example.com', password: 'support passphrase 42' };
 const viewer = { email: 'vic.viewer@example.com', password: 'viewer passphrase 42' };
-
-/** The owner adds a user through the same server fn the Users page calls. */
-async function addUser(page: Page, who: { email: string; password: string }, role: string) {
-  const res = await page.request.post('/api/users/add', {
-    form: { email: who.email, role, password: who.password },
-    headers: { Origin: new URL(page.url()).origin },
-  });
-  expect([200, 409]).toContain(res.status());
-}
 
 test('support works a Sev1 from declaration to a published post-mortem; a viewer only reads', async ({ page, browser }) => {
   await signInOwner(page);

@@ -140,21 +140,34 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<UserView, App
     store::set_active(&auth.state.pool, &auth.caller, user_id, active).await
 }
 
+/// Who may touch which tokens: the owner all of them, a PM only `flags:read` ones.
+#[cfg(feature = "ssr")]
+fn only_flag_tokens(auth: &super::guard::Authorized) -> bool {
+    !auth.user.role.can(super::model::Permission::ManageTokens)
+}
+
 #[server(endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
     use super::model::Permission;
     use super::{guard, store};
-    let auth = guard::authorize(Permission::ManageTokens).await?;
-    store::list_tokens(&auth.state.pool).await
+    let auth = guard::authorize(Permission::ManageFlagTokens).await?;
+    let mut tokens = store::list_tokens(&auth.state.pool).await?;
+    if only_flag_tokens(&auth) {
+        tokens.retain(TokenView::is_flag_token);
+    }
+    Ok(tokens)
 }
 
 // JSON input: a form encoding cannot tell "no scopes" from a missing field.
 #[server(endpoint = "tokens/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_token(name: String, scopes: Vec<String>, environment: String) -> Result<CreatedToken, AppError> {
-    use super::model::{NewToken, Permission};
+    use super::model::{NewToken, Permission, Scope};
     use super::{guard, tokens};
-    let auth = guard::authorize(Permission::ManageTokens).await?;
+    let auth = guard::authorize(Permission::ManageFlagTokens).await?;
     let new = NewToken::parse(&name, &scopes, &environment)?;
+    if only_flag_tokens(&auth) && new.scopes() != [Scope::FlagsRead] {
+        return Err(AppError::validation("scopes", "Your role may issue flags:read tokens only."));
+    }
     tokens::issue(&auth.state.pool, &auth.caller, &new).await
 }
 
@@ -162,6 +175,12 @@ pub async fn create_token(name: String, scopes: Vec<String>, environment: String
 pub async fn revoke_token(token_id: i64) -> Result<TokenView, AppError> {
     use super::model::Permission;
     use super::{guard, store};
-    let auth = guard::authorize(Permission::ManageTokens).await?;
+    let auth = guard::authorize(Permission::ManageFlagTokens).await?;
+    if only_flag_tokens(&auth) {
+        let tokens = store::list_tokens(&auth.state.pool).await?;
+        if !tokens.iter().any(|t| t.id == token_id && t.is_flag_token()) {
+            return Err(AppError::Forbidden);
+        }
+    }
     store::revoke_token(&auth.state.pool, &auth.caller, token_id).await
 }

@@ -130,8 +130,10 @@ impl Role {
             | Permission::ManageTokens
             | Permission::ReadAudit
             | Permission::ManageMaintenance
-            | Permission::DefineSeverities => self == Role::Owner,
+            | Permission::DefineSeverities
+            | Permission::ManageEnvironments => self == Role::Owner,
             Permission::ManageIncidents => matches!(self, Role::Owner | Role::Support),
+            Permission::ManageFlags | Permission::ManageFlagTokens => matches!(self, Role::Owner | Role::Pm),
         }
     }
 }
@@ -157,6 +159,12 @@ pub enum Permission {
     ManageIncidents,
     /// Edit the severities' definitions and SLA targets.
     DefineSeverities,
+    /// Create, roll out, schedule, import and archive feature flags; add environments.
+    ManageFlags,
+    /// Add flag environments.
+    ManageEnvironments,
+    /// Issue and revoke `flags:read` tokens (all other tokens need `ManageTokens`).
+    ManageFlagTokens,
 }
 
 /// What a machine token may do. Each API handler names the one scope it needs.
@@ -327,6 +335,13 @@ pub struct TokenView {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TokenView {
+    /// A token that only reads flags: the kind a PM may manage.
+    pub fn is_flag_token(&self) -> bool {
+        self.scopes.iter().all(|s| s == Scope::FlagsRead.as_str()) && !self.scopes.is_empty()
+    }
 }
 
 /// The answer to token creation: the only time the secret is ever shown.

@@ -202,7 +202,7 @@ fn UsersConsole() -> impl IntoView {
 pub fn TokensPage() -> impl IntoView {
     view! {
         <Title text="API tokens"/>
-        <RequirePermission permission=Permission::ManageTokens>
+        <RequirePermission permission=Permission::ManageFlagTokens>
             <TokensConsole/>
         </RequirePermission>
     }
@@ -228,8 +228,11 @@ fn TokensConsole() -> impl IntoView {
             environment: environment.get_untracked(),
         });
     };
+    // A PM issues flag tokens only: offer just that scope.
+    let all_scopes = use_context::<super::api::Me>().is_none_or(|me| me.role.can(Permission::ManageTokens));
     let scope_boxes = Scope::ALL
         .into_iter()
+        .filter(move |scope| all_scopes || *scope == Scope::FlagsRead)
         .map(|scope| {
             let value = scope.as_str();
             let checked = move || chosen.read().iter().any(|s| s == value);

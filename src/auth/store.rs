@@ -433,6 +433,12 @@ pub async fn use_token(pool: &PgPool, token_hash: &str) -> Result<Option<TokenRe
     Ok(Some(TokenRecord { id: row.id, name: row.name, scopes, environment: row.environment }))
 }
 
+/// Records that a token was used; callers do so at most once a minute.
+pub async fn touch_token(pool: &PgPool, id: i64) -> Result<(), AppError> {
+    sqlx::query!("UPDATE api_tokens SET last_used_at = now() WHERE id = $1", id).execute(pool).await?;
+    Ok(())
+}
+
 pub struct Counts {
     pub active_users: i64,
     pub active_tokens: i64,

@@ -35,6 +35,9 @@ pub fn random_hex() -> String {
 
 /// Mints a token: 256 random bits, stored only as a hash; the secret is returned this once.
 pub async fn issue(pool: &PgPool, caller: &Caller, new: &NewToken) -> Result<CreatedToken, AppError> {
+    if let Some(env) = new.environment() {
+        crate::flags::store::require_environment(pool, "environment", env).await?;
+    }
     let secret = format!("{SECRET_PREFIX}{}", random_hex());
     let token = store::create_token(pool, caller, new, &hash_token(&secret), &secret[..SHOWN_PREFIX_LEN]).await?;
     Ok(CreatedToken { secret, token })
@@ -65,6 +68,13 @@ impl RequiredScope for MaintenanceWrite {
     const SCOPE: Scope = Scope::MaintenanceWrite;
 }
 
+/// The secret in `Authorization`, as `Bearer …` or bare (as Unleash SDKs send it).
+pub fn presented_secret(headers: &http::HeaderMap) -> Option<&str> {
+    let header = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let secret = header.strip_prefix("Bearer ").map(str::trim).unwrap_or(header);
+    Some(secret).filter(|s| !s.is_empty())
+}
+
 /// Extractor for machine APIs: a live token (as `Authorization: Bearer …`, or bare, as some flag
 /// SDKs send it) holding scope `S`.
 pub struct TokenAuth<S: RequiredScope> {
@@ -78,14 +88,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for TokenAuth<S> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or(AppError::Unauthorized)?;
-        let secret = header.strip_prefix("Bearer ").map(str::trim).unwrap_or(header);
+        let secret = presented_secret(&parts.headers).ok_or(AppError::Unauthorized)?;
         let token = store::use_token(&state.pool, &hash_token(secret)).await?.ok_or(AppError::Unauthorized)?;
         if !token.scopes.contains(&S::SCOPE) {
             return Err(AppError::Forbidden);

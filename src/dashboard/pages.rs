@@ -4,6 +4,7 @@ use super::api::system_status;
 use crate::app::use_me;
 use crate::audit::api::list_audit;
 use crate::auth::model::Permission;
+use crate::flags::pages::FlagsCard;
 use crate::incidents::components::{OpenIncidentsCard, OverdueActionItemsCard};
 use crate::maintenance::components::MaintenanceCard;
 use crate::ui::{human_duration, PageHeader, Timestamp};
@@ -40,6 +41,7 @@ pub fn DashboardPage() -> impl IntoView {
             <OpenIncidentsCard/>
             <MaintenanceCard/>
             <OverdueActionItemsCard/>
+            <FlagsCard/>
             <Show when=move || can_read_audit>
                 <RecentActivity/>
             </Show>

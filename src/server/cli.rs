@@ -11,6 +11,8 @@ use crate::audit::model::Caller;
 use crate::auth::model::{Email, NewPassword, NewToken, Role};
 use crate::auth::{password, store, tokens};
 use crate::error::AppError;
+use crate::flags::model::EnvironmentName;
+use crate::flags::store as flags_store;
 use crate::incidents::model::{IncidentDraft, ListQuery, NewIncident};
 use crate::incidents::store as incidents_store;
 use crate::maintenance::gate::{Gate, Upstream};
@@ -50,6 +52,12 @@ enum Command {
     /// Declare, list and export incidents.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Flag environments (development, production, …).
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Import, export and list feature flags.
+    #[command(subcommand)]
+    Flags(FlagsCommand),
     /// Run the gate: a reverse proxy in front of the site that serves the maintenance page.
     Gate {
         /// Where visitors connect, e.g. 0.0.0.0:8080.
@@ -128,6 +136,34 @@ enum IncidentCommand {
     },
     /// Print an incident, its timeline and post-mortem as Markdown.
     Export { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum EnvCommand {
+    /// Add an environment (every flag starts off in it).
+    Add { name: String },
+    /// List environments.
+    List,
+}
+
+#[derive(Subcommand)]
+enum FlagsCommand {
+    /// Import an Unleash client-features file (its export or `/api/client/features`) into an environment.
+    Import {
+        #[arg(long)]
+        env: String,
+        file: std::path::PathBuf,
+        /// Only say what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print an environment's flags in Unleash's client-features format.
+    Export {
+        #[arg(long)]
+        env: String,
+    },
+    /// List flags with their state in every environment.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -247,6 +283,8 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::Incident(incident) => Operation::Incident(incident),
         Command::User(user) => Operation::User(user),
         Command::Token(token) => Operation::Token(token),
+        Command::Env(env) => Operation::Env(env),
+        Command::Flags(flags) => Operation::Flags(flags),
     };
     let database = Database::open(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
     let result = match db::migrate(&database.pool).await {
@@ -291,6 +329,8 @@ enum Operation {
     Token(TokenCommand),
     Maintenance(MaintenanceCommand),
     Incident(IncidentCommand),
+    Env(EnvCommand),
+    Flags(FlagsCommand),
 }
 
 async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
@@ -300,6 +340,8 @@ async fn run_on(command: Operation, pool: &PgPool) -> Result<(), Failure> {
             println!("Database is up to date.");
             Ok(())
         }
+        Operation::Env(command) => env_command(pool, &caller, command).await,
+        Operation::Flags(command) => flags_command(pool, &caller, command).await,
         Operation::User(UserCommand::Add { email, role, password_stdin }) => {
             let email = Email::parse("email", &email)?;
             let role = Role::parse("role", &role)?;
@@ -543,4 +585,67 @@ fn read_password(from_stdin: bool) -> Result<String, Failure> {
         return Err(Failure::Refused("the two passwords differ".into()));
     }
     Ok(first)
+}
+
+async fn env_command(pool: &PgPool, caller: &Caller, command: EnvCommand) -> Result<(), Failure> {
+    match command {
+        EnvCommand::Add { name } => {
+            let name = EnvironmentName::parse("name", &name)?;
+            flags_store::add_environment(pool, caller, &name).await?;
+            println!("Added environment {}; every flag is off in it.", name.as_str());
+        }
+        EnvCommand::List => {
+            for env in flags_store::environments(pool).await? {
+                println!("{env}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn flags_command(pool: &PgPool, caller: &Caller, command: FlagsCommand) -> Result<(), Failure> {
+    match command {
+        FlagsCommand::Import { env, file, dry_run } => {
+            let env = EnvironmentName::parse("env", &env)?;
+            let raw = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::Refused(format!("cannot read {}: {e}", file.display())))?;
+            let features = flags_store::parse_client_features(&raw)?;
+            let plan = flags_store::import(pool, caller, &env, features, !dry_run).await?;
+            let verb = if dry_run { "would" } else { "did" };
+            for key in &plan.created {
+                println!("+ {key} (new)");
+            }
+            for (key, summary) in &plan.changed {
+                println!("~ {key}: {summary}");
+            }
+            eprintln!(
+                "{} {verb} create {}, change {}, leave {} unchanged, add {} segments.",
+                env.as_str(),
+                plan.created.len(),
+                plan.changed.len(),
+                plan.unchanged,
+                plan.new_segments
+            );
+        }
+        FlagsCommand::Export { env } => {
+            let env = EnvironmentName::parse("env", &env)?;
+            let features = flags_store::export(pool, &env).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&features).map_err(|e| Failure::Infrastructure(e.to_string()))?
+            );
+        }
+        FlagsCommand::List => {
+            let envs = flags_store::environments(pool).await?;
+            for flag in flags_store::list_flags(pool, Utc::now()).await?.iter().filter(|f| !f.archived) {
+                let states: Vec<String> = envs
+                    .iter()
+                    .map(|env| format!("{env}={}", if flag.definition.settings(env).enabled { "on" } else { "off" }))
+                    .collect();
+                let stale = if flag.stale { " (potentially stale)" } else { "" };
+                println!("{}\t{}\t{}{stale}", flag.key, flag.definition.kind.as_str(), states.join(" "));
+            }
+        }
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod embedded_pg;
 pub mod health;
 pub mod jobs;
+pub mod live;
 pub mod sessions;
 pub mod startup;
 pub mod state;

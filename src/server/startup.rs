@@ -7,6 +7,8 @@ use super::state::AppState;
 use super::{client_ip, csrf, health, jobs, sessions};
 use crate::app::{shell, App};
 use crate::auth::guard;
+use crate::flags::live::LiveFlags;
+use crate::flags::{http as flags_http, scheduler as flags_scheduler};
 use crate::incidents::{http as incidents_http, sla_watch};
 use crate::maintenance::live::LiveState;
 use crate::maintenance::{http as maintenance_http, scheduler};
@@ -67,8 +69,10 @@ impl Application {
         jobs::spawn_session_sweeper(pool.clone());
         scheduler::spawn(pool.clone());
         sla_watch::spawn(pool.clone());
+        flags_scheduler::spawn(pool.clone());
         let maintenance = LiveState::start(pool.clone()).await;
-        let state = AppState::new(leptos_options, pool, config, assets, maintenance);
+        let flags = LiveFlags::start(pool.clone()).await;
+        let state = AppState::new(leptos_options, pool, config, assets, maintenance, flags);
         Ok(Self { listener, router: router(state), database: None })
     }
 
@@ -140,9 +144,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/maintenance", get(maintenance_http::public_state))
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
+    // For apps' flag SDKs: token-authenticated, answered from memory, revalidated by ETag.
+    let flag_apis = Router::new()
+        .route("/ofrep/v1/evaluate/flags", post(flags_http::evaluate_all))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(flags_http::evaluate_flag))
+        .route("/api/client/features", get(flags_http::client_features))
+        .route("/api/client/register", post(flags_http::register))
+        .route("/api/client/metrics", post(flags_http::metrics))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+
     Router::new()
         .merge(assets::pkg_router(&state.config.site_root, PKG_DIR, state.assets.hashed))
         .merge(ops)
+        .merge(flag_apis)
         .merge(console)
         .layer(from_fn_with_state(state.clone(), client_ip::middleware))
         .layer(SetResponseHeaderLayer::if_not_present(

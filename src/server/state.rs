@@ -3,6 +3,7 @@
 use super::assets::AssetNames;
 use super::config::Config;
 use crate::error::AppError;
+use crate::flags::live::LiveFlags;
 use crate::maintenance::live::LiveState;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub started_at: Instant,
     /// This process's view of maintenance, kept current by its watcher.
     pub maintenance: LiveState,
+    /// This process's compiled flags and flag tokens, kept current by their watcher.
+    pub flags: LiveFlags,
     /// Once an owner exists it stays so (users are deactivated, never deleted): cache the answer.
     has_users: Arc<AtomicBool>,
 }
@@ -31,6 +34,7 @@ impl AppState {
         config: Config,
         assets: AssetNames,
         maintenance: LiveState,
+        flags: LiveFlags,
     ) -> Self {
         Self {
             leptos_options,
@@ -39,6 +43,7 @@ impl AppState {
             assets: Arc::new(assets),
             started_at: Instant::now(),
             maintenance,
+            flags,
             has_users: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod cli;
 mod embedded;
+mod flags;
 mod gate;
 mod health;
 mod incidents;

@@ -7,6 +7,8 @@ use serde_json::json;
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Who {
     Everyone,
+    /// Feature flags and flag tokens: the owner and the PM.
+    OwnerAndPm,
     OwnerOnly,
 }
 
@@ -41,10 +43,12 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
         },
         Call { endpoint: "users/role", who: Who::OwnerOnly, body: form(&[("user_id", &uid), ("role", "owner")]) },
         Call { endpoint: "users/active", who: Who::OwnerOnly, body: form(&[("user_id", &uid), ("active", "false")]) },
-        Call { endpoint: "tokens/list", who: Who::OwnerOnly, body: form(&[]) },
+        // A PM sees and issues flag tokens only: asking for an audit token is refused (422), and
+        // the target token (audit:read) is not theirs to revoke.
+        Call { endpoint: "tokens/list", who: Who::OwnerAndPm, body: form(&[]) },
         Call {
             endpoint: "tokens/create",
-            who: Who::OwnerOnly,
+            who: Who::OwnerAndPm,
             body: Body::Json(json!({"name": "t", "scopes": ["audit:read"], "environment": ""})),
         },
         Call { endpoint: "tokens/revoke", who: Who::OwnerOnly, body: form(&[("token_id", &target_token.to_string())]) },
@@ -54,6 +58,76 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
             body: form(&[("actor", ""), ("entity_type", ""), ("from", ""), ("to", ""), ("page", "0")]),
         },
         Call { endpoint: "audit/entity_types", who: Who::OwnerOnly, body: form(&[]) },
+        Call {
+            endpoint: "flags/list",
+            who: Who::Everyone,
+            body: Body::Json(json!({"filter": {"q": "", "kind": "", "tag": "", "show": ""}})),
+        },
+        Call { endpoint: "flags/get", who: Who::Everyone, body: form(&[("key", "matrix")]) },
+        Call { endpoint: "flags/environments", who: Who::Everyone, body: form(&[]) },
+        Call { endpoint: "flags/digest", who: Who::Everyone, body: form(&[]) },
+        Call { endpoint: "flags/export", who: Who::Everyone, body: form(&[("environment", "production")]) },
+        Call {
+            endpoint: "flags/playground",
+            who: Who::Everyone,
+            body: Body::Json(
+                json!({"context": {"environment": "production", "user_id": "u", "session_id": "", "remote_address": "", "properties": ""}}),
+            ),
+        },
+        Call {
+            endpoint: "flags/create",
+            who: Who::OwnerAndPm,
+            body: form(&[("key", "matrix"), ("kind", "release"), ("description", ""), ("tags", "")]),
+        },
+        Call {
+            endpoint: "flags/toggle",
+            who: Who::OwnerAndPm,
+            body: form(&[("key", "matrix"), ("environment", "production"), ("enabled", "true"), ("version", "0")]),
+        },
+        Call {
+            endpoint: "flags/rollout",
+            who: Who::OwnerAndPm,
+            body: Body::Json(json!({"key": "matrix", "environment": "production", "version": 0,
+                "form": {"rollout": 5, "stickiness": "default", "constraints": [], "segments": [], "variants": []}})),
+        },
+        Call {
+            endpoint: "flags/details",
+            who: Who::OwnerAndPm,
+            body: form(&[("key", "matrix"), ("version", "0"), ("kind", "release"), ("description", "d"), ("tags", "")]),
+        },
+        Call {
+            endpoint: "flags/archive",
+            who: Who::OwnerAndPm,
+            body: form(&[("key", "matrix"), ("version", "0"), ("archived", "true")]),
+        },
+        Call {
+            endpoint: "flags/revert",
+            who: Who::OwnerAndPm,
+            body: form(&[("key", "matrix"), ("version", "0"), ("to", "1")]),
+        },
+        Call {
+            endpoint: "flags/schedule",
+            who: Who::OwnerAndPm,
+            body: Body::Json(
+                json!({"key": "matrix", "form": {"environment": "production", "run_at": "2099-01-01T00:00:00Z", "action": "enable", "rollout": null}}),
+            ),
+        },
+        Call { endpoint: "flags/cancel-schedule", who: Who::OwnerAndPm, body: form(&[("key", "matrix"), ("id", "0")]) },
+        Call {
+            endpoint: "flags/import",
+            who: Who::OwnerAndPm,
+            body: Body::Json(
+                json!({"environment": "production", "document": "{\"version\": 2, \"features\": []}", "apply": true}),
+            ),
+        },
+        Call {
+            endpoint: "flags/add-segment",
+            who: Who::OwnerAndPm,
+            body: Body::Json(
+                json!({"name": "admins", "description": "", "constraints": [{"context_name": "role", "operator": "IN", "values": "admin", "inverted": false, "case_insensitive": false}]}),
+            ),
+        },
+        Call { endpoint: "flags/add-environment", who: Who::OwnerOnly, body: form(&[("name", "matrix")]) },
     ]
 }
 
@@ -63,6 +137,10 @@ async fn snapshot(app: &TestApp) -> serde_json::Value {
         "SELECT json_build_object(
             'users', (SELECT json_agg(json_build_array(email, role, active, session_version, password_hash) ORDER BY id) FROM users),
             'tokens', (SELECT json_agg(json_build_array(name, revoked_at) ORDER BY id) FROM api_tokens),
+            'flags', (SELECT json_agg(json_build_array(key, version, archived) ORDER BY id) FROM flags),
+            'schedules', (SELECT count(*) FROM flag_schedules),
+            'segments', (SELECT count(*) FROM flag_segments),
+            'environments', (SELECT count(*) FROM flag_environments),
             'audit', (SELECT count(*) FROM audit_log))",
     )
     .fetch_one(&app.pool)
@@ -96,14 +174,16 @@ async fn every_role_against_every_server_fn() {
                 Body::Json(v) => browser.call_json(call.endpoint, v.clone()).await,
             };
             let status = res.status().as_u16();
-            match call.who {
-                Who::OwnerOnly => {
-                    assert_eq!(status, 403, "{role} → {}: expected 403", call.endpoint);
-                    assert_eq!(snapshot(&app).await, before, "{role} → {}: a refused call changed data", call.endpoint);
-                }
-                Who::Everyone => {
-                    assert!(status != 401 && status != 403, "{role} → {}: refused with {status}", call.endpoint)
-                }
+            let refused = match call.who {
+                Who::OwnerOnly => true,
+                Who::OwnerAndPm => role != "pm",
+                Who::Everyone => false,
+            };
+            if refused {
+                assert_eq!(status, 403, "{role} → {}: expected 403", call.endpoint);
+                assert_eq!(snapshot(&app).await, before, "{role} → {}: a refused call changed data", call.endpoint);
+            } else {
+                assert!(status != 401 && status != 403, "{role} → {}: refused with {status}", call.endpoint);
             }
             checked += 1;
         }
@@ -121,7 +201,7 @@ async fn every_role_against_every_server_fn() {
         assert!(status != 401 && status != 403, "owner → {}: refused with {status}", call.endpoint);
         checked += 1;
     }
-    assert_eq!(checked, 4 * 12);
+    assert_eq!(checked, 4 * calls(target_user, target_token).len());
 
     // Signed out: every guarded call is 401.
     let stranger = app.browser();
@@ -145,7 +225,9 @@ async fn pages_a_role_may_not_see_answer_403_and_are_absent_from_its_nav() {
     let dashboard = pm.get("/").await.text().await.unwrap();
     assert!(!dashboard.contains("href=\"/users\""), "pm sees no Users entry");
     assert!(!dashboard.contains("href=\"/audit\""));
-    for page in ["/users", "/settings/tokens", "/audit"] {
+    // A PM manages flag tokens, so the tokens page is theirs; users and audit are not.
+    assert_eq!(pm.get("/settings/tokens").await.status().as_u16(), 200);
+    for page in ["/users", "/audit"] {
         let res = pm.get(page).await;
         assert_eq!(res.status().as_u16(), 403, "{page}");
         assert!(res.text().await.unwrap().contains("Not for your role"));
