@@ -5,7 +5,7 @@ use crate::auth::api::{who_am_i, Me, SignOut};
 use crate::auth::model::Permission;
 use crate::auth::pages::{AccountPage, SetupPage, SignInPage, TokensPage, UsersPage};
 use crate::dashboard::pages::DashboardPage;
-use crate::flags::pages::{FlagPage, FlagsPage, ImportExportPage, PlaygroundPage};
+use crate::flags::pages::{FlagPage, FlagsPage, ImportExportPage, PlaygroundPage, SegmentsPage};
 use crate::incidents::pages::{
     ActionItemsPage, IncidentPage, IncidentsPage, MetricsPage, PostmortemPage, SeveritiesPage,
 };
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/flags") view=FlagsPage/>
                     <Route path=path!("/flags/playground") view=PlaygroundPage/>
                     <Route path=path!("/flags/import") view=ImportExportPage/>
+                    <Route path=path!("/flags/segments") view=SegmentsPage/>
                     <Route path=path!("/flags/:key") view=FlagPage/>
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/settings/tokens") view=TokensPage/>

@@ -74,14 +74,25 @@ pub async fn get_flag(key: String) -> Result<FlagDetail, AppError> {
 }
 
 #[server(endpoint = "flags/create")]
-pub async fn create_flag(key: String, kind: String, description: String, tags: String) -> Result<Flag, AppError> {
-    use super::model::{parse_tags, FlagKey, FlagKind};
+pub async fn create_flag(
+    key: String,
+    name: String,
+    kind: String,
+    description: String,
+    tags: String,
+) -> Result<Flag, AppError> {
+    use super::model::{parse_flag_name, parse_tags, FlagDefinition, FlagKey, FlagKind};
     use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageFlags).await?;
     let key = FlagKey::parse("key", &key)?;
-    let kind = FlagKind::parse("kind", &kind)?;
-    let tags = parse_tags(&tags)?;
-    super::store::create_flag(&auth.state.pool, &auth.caller, &key, kind, description.trim().to_owned(), tags).await
+    let details = FlagDefinition {
+        name: parse_flag_name(&name)?,
+        kind: FlagKind::parse("kind", &kind)?,
+        description: description.trim().to_owned(),
+        tags: parse_tags(&tags)?,
+        ..FlagDefinition::default()
+    };
+    super::store::create_flag(&auth.state.pool, &auth.caller, &key, details).await
 }
 
 #[server(endpoint = "flags/toggle")]
@@ -117,16 +128,19 @@ pub async fn save_rollout(key: String, environment: String, version: i32, form: 
 pub async fn save_details(
     key: String,
     version: i32,
+    name: String,
     kind: String,
     description: String,
     tags: String,
 ) -> Result<Flag, AppError> {
-    use super::model::{parse_tags, FlagKind};
+    use super::model::{parse_flag_name, parse_tags, FlagKind};
     use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageFlags).await?;
+    let name = parse_flag_name(&name)?;
     let kind = FlagKind::parse("kind", &kind)?;
     let tags = parse_tags(&tags)?;
     super::store::edit(&auth.state.pool, &auth.caller, &key, Some(version), "flag.update", |definition, _| {
+        definition.name = name;
         definition.kind = kind;
         definition.description = description.trim().to_owned();
         definition.tags = tags;
@@ -229,6 +243,13 @@ pub async fn add_environment(name: String) -> Result<(), AppError> {
     let auth = guard::authorize(Permission::ManageEnvironments).await?;
     let name = EnvironmentName::parse("name", &name)?;
     super::store::add_environment(&auth.state.pool, &auth.caller, &name).await
+}
+
+#[server(endpoint = "flags/segments")]
+pub async fn list_segments() -> Result<Vec<Segment>, AppError> {
+    use crate::auth::{guard, model::Permission};
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    super::store::segments(&auth.state.pool).await
 }
 
 #[server(endpoint = "flags/add-segment", input = Json)]

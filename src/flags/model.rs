@@ -136,6 +136,9 @@ pub struct EnvironmentSettings {
 /// Everything about a flag that is versioned: history stores it whole and revert restores it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FlagDefinition {
+    /// What people call it; the key is what apps ask for.
+    #[serde(default)]
+    pub name: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -171,6 +174,9 @@ impl FlagDefinition {
     /// Human-readable lines saying what changed from `before` to `self`, for history.
     pub fn describe_changes(&self, before: &FlagDefinition) -> Vec<String> {
         let mut lines = Vec::new();
+        if self.name != before.name {
+            lines.push(format!("name {:?} → {:?}", before.name, self.name));
+        }
         if self.description != before.description {
             lines.push("description changed".to_owned());
         }
@@ -691,9 +697,10 @@ impl FlagFilter {
         let q = self.q.trim().to_lowercase();
         let text_ok = q.is_empty()
             || flag.key.to_lowercase().contains(&q)
+            || flag.definition.name.to_lowercase().contains(&q)
             || flag.definition.description.to_lowercase().contains(&q);
         let kind_ok = self.kind.is_empty() || flag.definition.kind.as_str() == self.kind;
-        let tag_ok = self.tag.is_empty() || flag.definition.tags.iter().any(|t| *t == self.tag);
+        let tag_ok = self.tag.is_empty() || flag.definition.tags.contains(&self.tag);
         let show_ok = match self.show.as_str() {
             "archived" => flag.archived,
             "stale" => flag.stale && !flag.archived,
@@ -701,6 +708,15 @@ impl FlagFilter {
         };
         text_ok && kind_ok && tag_ok && show_ok
     }
+}
+
+/// A flag's display name: up to 100 characters; empty means "call it by its key".
+pub fn parse_flag_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.chars().count() > 100 {
+        return Err(AppError::validation("name", "Use at most 100 characters."));
+    }
+    Ok(name.to_owned())
 }
 
 /// Tags: comma-separated, trimmed, de-duplicated.

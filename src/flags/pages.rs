@@ -47,6 +47,7 @@ fn FlagsNav() -> impl IntoView {
         <nav class="subnav" aria-label="Flags">
             <A href="/flags" exact=true>"All flags"</A>
             <A href="/flags/playground">"Playground"</A>
+            <A href="/flags/segments">"Segments"</A>
             <A href="/flags/import">"Import / export"</A>
         </nav>
     }
@@ -60,6 +61,7 @@ pub fn FlagsPage() -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
     let show = RwSignal::new(String::new());
+    let only_env = RwSignal::new(String::new());
     let list = Resource::new(
         move || (FlagFilter { q: q.get(), kind: kind.get(), tag: tag.get(), show: show.get() }, changed.get()),
         |(filter, _)| list_flags(filter),
@@ -101,7 +103,16 @@ pub fn FlagsPage() -> impl IntoView {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(list) if list.flags.is_empty() => view! { <p class="empty">"No flags match."</p> }.into_any(),
                     Ok(list) => {
-                        let envs = list.environments.clone();
+                        let wanted = only_env.get();
+                        let envs: Vec<String> = list.environments.iter().filter(|e| wanted.is_empty() || **e == wanted).cloned().collect();
+                        let env_choice = view! {
+                            <label class="env-filter">"Environments "
+                                <select name="environment" prop:value=wanted.clone() on:change=move |ev| only_env.set(event_target_value(&ev))>
+                                    <option value="">"all"</option>
+                                    {list.environments.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        };
                         let header = envs.iter().map(|env| view! { <th scope="col">{env.clone()}</th> }).collect_view();
                         let rows = list.flags.into_iter().map(|summary| {
                             let flag = summary.flag;
@@ -132,6 +143,7 @@ pub fn FlagsPage() -> impl IntoView {
                             view! {
                                 <tr>
                                     <th scope="row"><a href=flag_href(&flag.key)>{flag.key.clone()}</a>
+                                        {(!flag.definition.name.is_empty()).then(|| view! { <small class="evaluations">{flag.definition.name.clone()}</small> })}
                                         {flag.stale.then(|| view! { <span class="badge warn">"potentially stale"</span> })}
                                         {flag.archived.then(|| view! { <span class="badge">"archived"</span> })}
                                     </th>
@@ -142,6 +154,7 @@ pub fn FlagsPage() -> impl IntoView {
                             }
                         }).collect_view();
                         view! {
+                            {env_choice}
                             <table class="flags">
                                 <thead><tr><th scope="col">"Flag"</th><th scope="col">"Type"</th><th scope="col">"Tags"</th>{header}</tr></thead>
                                 <tbody>{rows}</tbody>
@@ -159,12 +172,14 @@ fn CreateFlagForm(changed: RwSignal<u32>) -> impl IntoView {
     let create = ServerAction::<CreateFlag>::new();
     let error = last_error(create.value());
     let key = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let kind = RwSignal::new("release".to_owned());
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
             key.set(String::new());
+            name.set(String::new());
             description.set(String::new());
             tags.set(String::new());
             changed.update(|n| *n += 1);
@@ -174,6 +189,7 @@ fn CreateFlagForm(changed: RwSignal<u32>) -> impl IntoView {
         ev.prevent_default();
         create.dispatch(CreateFlag {
             key: key.get_untracked(),
+            name: name.get_untracked(),
             kind: kind.get_untracked(),
             description: description.get_untracked(),
             tags: tags.get_untracked(),
@@ -184,6 +200,7 @@ fn CreateFlagForm(changed: RwSignal<u32>) -> impl IntoView {
             <h2>"New flag"</h2>
             <form on:submit=submit class="inline-form">
                 <FormField label="Key" name="key" error value=key required=true hint="What apps ask for, e.g. new-checkout."/>
+                <FormField label="Name" name="name" error value=name hint="For people; optional."/>
                 <label for="field-kind">"Type"</label>
                 <select id="field-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                     {FlagKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
@@ -592,6 +609,7 @@ fn DetailsForm(flag: Flag, changed: RwSignal<u32>) -> impl IntoView {
     let archive = ServerAction::<SetArchived>::new();
     bump_on_success(save.value(), changed);
     bump_on_success(archive.value(), changed);
+    let name = RwSignal::new(flag.definition.name.clone());
     let description = RwSignal::new(flag.definition.description.clone());
     let tags = RwSignal::new(flag.definition.tags.join(", "));
     let kind = RwSignal::new(flag.definition.kind.as_str().to_owned());
@@ -603,6 +621,7 @@ fn DetailsForm(flag: Flag, changed: RwSignal<u32>) -> impl IntoView {
             save.dispatch(SaveDetails {
                 key: key.clone(),
                 version,
+                name: name.get_untracked(),
                 kind: kind.get_untracked(),
                 description: description.get_untracked(),
                 tags: tags.get_untracked(),
@@ -618,6 +637,7 @@ fn DetailsForm(flag: Flag, changed: RwSignal<u32>) -> impl IntoView {
                 <select id="field-details-kind" prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
                     {FlagKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
                 </select>
+                <FormField label="Name" name="name" error value=name form="details"/>
                 <FormField label="Description" name="description" error value=description form="details"/>
                 <FormField label="Tags" name="tags" error value=tags form="details"/>
                 <FormError error/>
@@ -823,5 +843,73 @@ pub fn FlagsCard() -> impl IntoView {
             </Suspense>
             <a href="/flags">"All flags →"</a>
         </section>
+    }
+}
+
+#[component]
+pub fn SegmentsPage() -> impl IntoView {
+    let editable = can_edit();
+    let add = ServerAction::<AddSegment>::new();
+    let segments = Resource::new(move || add.version().get(), |_| list_segments());
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let constraints = RwSignal::new(vec![ConstraintForm {
+        context_name: "role".into(),
+        operator: "IN".into(),
+        ..ConstraintForm::default()
+    }]);
+    let error = last_error(add.value());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            name.set(String::new());
+            description.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddSegment {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            constraints: constraints.get_untracked(),
+        });
+    };
+    view! {
+        <Title text="Segments"/>
+        <PageHeader title="Segments" subtitle="Named sets of targeting rules, reusable in any flag's rollout."/>
+        <FlagsNav/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match segments.await {
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No segments yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table>
+                            <thead><tr><th scope="col">"Segment"</th><th scope="col">"Description"</th><th scope="col">"Rules (all must match)"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|segment| view! {
+                                    <tr>
+                                        <th scope="row">{segment.name.clone()}</th>
+                                        <td>{segment.description.clone()}</td>
+                                        <td>{segment.constraints.iter().map(|c| format!("{}{} {} [{}]", if c.inverted { "NOT " } else { "" }, c.context_name, c.operator, c.values)).collect::<Vec<_>>().join("; ")}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <Show when=move || editable>
+            <section class="card" aria-labelledby="segment-heading">
+                <h2 id="segment-heading">"New segment"</h2>
+                <form on:submit=submit>
+                    <FormField label="Name" name="name" error value=name required=true form="segment"/>
+                    <FormField label="Description" name="description" error value=description form="segment"/>
+                    <ConstraintsEditor constraints editable=true/>
+                    <AnyError error/>
+                    <button type="submit" disabled=move || add.pending().get()>"Create segment"</button>
+                </form>
+            </section>
+        </Show>
     }
 }

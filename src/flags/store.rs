@@ -151,36 +151,61 @@ async fn insert_flag(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| AppError::validation("key", format!("There already is a flag {:?}.", key.as_str())))?;
+    let version =
+        Version { flag_id: id, key: key.as_str(), number: 1, definition, archived: false, summary: "created" };
+    record_version(conn, caller, action, &version, None).await
+}
+
+/// One state of a flag, as history keeps it.
+struct Version<'a> {
+    flag_id: i64,
+    key: &'a str,
+    number: i32,
+    definition: &'a FlagDefinition,
+    archived: bool,
+    summary: &'a str,
+}
+
+/// Every change to a flag ends here: its history entry and its audit row.
+async fn record_version(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    action: &str,
+    version: &Version<'_>,
+    before: Option<serde_json::Value>,
+) -> Result<(), AppError> {
     sqlx::query!(
         "INSERT INTO flag_versions (flag_id, version, definition, archived, summary, changed_by)
-         VALUES ($1, 1, $2, false, 'created', $3)",
-        id,
-        Json(definition) as _,
-        author
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        version.flag_id,
+        version.number,
+        Json(version.definition) as _,
+        version.archived,
+        version.summary,
+        caller.actor.label()
     )
     .execute(&mut *conn)
     .await?;
-    let change = Change {
-        action,
-        entity_type: "flag",
-        entity_id: key.as_str().to_owned(),
-        before: None,
-        after: Some(serde_json::to_value(definition).unwrap_or_default()),
-    };
+    let after = serde_json::json!({
+        "version": version.number, "archived": version.archived, "definition": version.definition, "summary": version.summary
+    });
+    let change = Change { action, entity_type: "flag", entity_id: version.key.to_owned(), before, after: Some(after) };
     record(conn, caller, change).await
 }
 
+/// Creates a flag with `details` (name, type, description, tags), off in every environment.
 pub async fn create_flag(
     pool: &PgPool,
     caller: &Caller,
     key: &FlagKey,
-    kind: FlagKind,
-    description: String,
-    tags: Vec<String>,
+    details: FlagDefinition,
 ) -> Result<Flag, AppError> {
     let mut tx = pool.begin().await?;
     let envs = sqlx::query_scalar!("SELECT name FROM flag_environments ORDER BY position").fetch_all(&mut *tx).await?;
-    let definition = FlagDefinition { tags, ..FlagDefinition::new(key, kind, description, &envs) };
+    let definition = FlagDefinition {
+        environments: FlagDefinition::new(key, details.kind, String::new(), &envs).environments,
+        ..details
+    };
     insert_flag(&mut tx, caller, key, &definition, "flag.create").await?;
     let flag = flag_row(&mut tx, key.as_str(), false).await?.into_flag(Utc::now());
     tx.commit().await?;
@@ -245,28 +270,9 @@ pub async fn edit_flag(
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query!(
-        "INSERT INTO flag_versions (flag_id, version, definition, archived, summary, changed_by)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        row.id,
-        version,
-        Json(&after) as _,
-        archived,
-        summary,
-        author
-    )
-    .execute(&mut *conn)
-    .await?;
-    let change = Change {
-        action,
-        entity_type: "flag",
-        entity_id: key.to_owned(),
-        before: Some(serde_json::json!({ "version": row.version, "archived": row.archived, "definition": before })),
-        after: Some(
-            serde_json::json!({ "version": version, "archived": archived, "definition": after, "summary": summary }),
-        ),
-    };
-    record(conn, caller, change).await?;
+    let before = serde_json::json!({ "version": row.version, "archived": row.archived, "definition": before });
+    let version = Version { flag_id: row.id, key, number: version, definition: &after, archived, summary: &summary };
+    record_version(conn, caller, action, &version, Some(before)).await?;
     Ok(Edited::Changed(flag_row(conn, key, false).await?.into_flag(Utc::now())))
 }
 

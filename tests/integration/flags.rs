@@ -43,14 +43,13 @@ async fn ofrep(app: &TestApp, token: &str, key: &str, context: Value) -> reqwest
         .unwrap()
 }
 
-async fn bulk(app: &TestApp, token: &str, context: Value) -> reqwest::Response {
-    app.machine()
-        .post(app.url("/ofrep/v1/evaluate/flags"))
-        .bearer_auth(token)
-        .json(&json!({ "context": context }))
-        .send()
-        .await
-        .unwrap()
+/// Bulk evaluation, revalidating `etag` when given.
+async fn bulk(app: &TestApp, token: &str, context: Value, etag: Option<&str>) -> reqwest::Response {
+    let mut request = app.machine().post(app.url("/ofrep/v1/evaluate/flags")).bearer_auth(token);
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.json(&json!({ "context": context })).send().await.unwrap()
 }
 
 /// Waits until the token is known and its environment serves `key` (snapshots are rebuilt on NOTIFY).
@@ -66,7 +65,7 @@ async fn served(app: &TestApp, token: &str, key: &str) {
 
 async fn create_flag(browser: &Browser, key: &str, kind: &str) -> Value {
     browser
-        .call("flags/create", &[("key", key), ("kind", kind), ("description", ""), ("tags", "")])
+        .call("flags/create", &[("key", key), ("name", ""), ("kind", kind), ("description", ""), ("tags", "")])
         .await
         .assert_ok()
         .await
@@ -223,6 +222,7 @@ async fn ofrep_answers_errors_and_revalidates_by_etag() {
     let prod = flag_token(&owner, "production").await;
     let dev = flag_token(&owner, "development").await;
     served(&app, &prod, "checkout").await;
+    served(&app, &dev, "checkout").await;
 
     // One flag: value, reason, variant and Unleash's view in metadata.
     let res = ofrep(&app, &prod, "checkout", json!({"targetingKey": "u1"})).await;
@@ -275,33 +275,17 @@ async fn ofrep_answers_errors_and_revalidates_by_etag() {
     within(Duration::from_secs(2), || async { ofrep(&app, &audit, "checkout", json!({})).await.status() == 403 }).await;
 
     // Bulk with ETag: unchanged → 304; a change → a new answer.
-    let first = bulk(&app, &prod, json!({"targetingKey": "u1"})).await;
+    let first = bulk(&app, &prod, json!({"targetingKey": "u1"}), None).await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     let flags = first.assert_ok().await;
     assert_eq!(flags["flags"].as_array().unwrap().len(), 1);
-    let again = app
-        .machine()
-        .post(app.url("/ofrep/v1/evaluate/flags"))
-        .bearer_auth(&prod)
-        .header("if-none-match", &etag)
-        .json(&json!({"context": {"targetingKey": "u1"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+    assert_eq!(bulk(&app, &prod, json!({"targetingKey": "u1"}), Some(&etag)).await.status(), 304);
+    // Another context is another answer.
+    assert_eq!(bulk(&app, &prod, json!({"targetingKey": "u2"}), Some(&etag)).await.status(), 200);
     let v = version(&app, "checkout").await;
     set_enabled(&owner, "checkout", "production", false, v).await.assert_ok().await;
     within(Duration::from_secs(2), || async {
-        let res = app
-            .machine()
-            .post(app.url("/ofrep/v1/evaluate/flags"))
-            .bearer_auth(&prod)
-            .header("if-none-match", &etag)
-            .json(&json!({"context": {"targetingKey": "u1"}}))
-            .send()
-            .await
-            .unwrap();
-        res.status() == 200
+        bulk(&app, &prod, json!({"targetingKey": "u1"}), Some(&etag)).await.status() == 200
     })
     .await;
 
@@ -444,7 +428,7 @@ async fn roles_read_or_edit_flags_and_flag_tokens() {
     for reader in [&support, &viewer] {
         reader.call("flags/get", &[("key", "checkout")]).await.assert_ok().await;
         reader
-            .call("flags/create", &[("key", "x"), ("kind", "release"), ("description", ""), ("tags", "")])
+            .call("flags/create", &[("key", "x"), ("name", ""), ("kind", "release"), ("description", ""), ("tags", "")])
             .await
             .assert_error(403)
             .await;
@@ -673,4 +657,54 @@ async fn real_sdks_agree_on_a_30_percent_rollout_over_10000_users() {
             .await
             .unwrap();
     assert_eq!(counted, 10_000);
+}
+
+#[tokio::test]
+async fn segments_are_reusable_targeting() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let rule = |values: &str| json!({"context_name": "role", "operator": "IN", "values": values, "inverted": false, "case_insensitive": false});
+    let empty =
+        owner.call_json("flags/add-segment", json!({"name": "admins", "description": "", "constraints": []})).await;
+    assert_eq!(
+        field_error(&empty.assert_error(422).await, "constraints").unwrap(),
+        "A segment needs at least one constraint."
+    );
+    let blank = owner
+        .call_json("flags/add-segment", json!({"name": "admins", "description": "", "constraints": [rule(" ")]}))
+        .await;
+    assert!(field_error(&blank.assert_error(422).await, "constraints.0.values").is_some());
+    assert_eq!(app.count("flag_segments").await, 0);
+    let id = owner
+        .call_json(
+            "flags/add-segment",
+            json!({"name": "admins", "description": "Staff", "constraints": [rule("admin, owner")]}),
+        )
+        .await
+        .assert_ok()
+        .await;
+    let twice = owner
+        .call_json("flags/add-segment", json!({"name": "admins", "description": "", "constraints": [rule("x")]}))
+        .await;
+    assert!(field_error(&twice.assert_error(422).await, "name").is_some());
+
+    create_flag(&owner, "admin-panel", "permission").await;
+    let form = json!({"rollout": 100, "stickiness": "default", "constraints": [], "segments": [id], "variants": []});
+    save_rollout(&owner, "admin-panel", "production", 1, form).await.assert_ok().await;
+    set_enabled(&owner, "admin-panel", "production", true, 2).await.assert_ok().await;
+    let token = flag_token(&owner, "production").await;
+    within(Duration::from_secs(2), || async {
+        ofrep(&app, &token, "admin-panel", json!({"role": "owner"})).await.json::<Value>().await.unwrap()["value"]
+            == true
+    })
+    .await;
+    let admin = ofrep(&app, &token, "admin-panel", json!({"role": "admin"})).await.assert_ok().await;
+    assert_eq!((admin["value"].clone(), admin["reason"].clone()), (json!(true), json!("TARGETING_MATCH")));
+    let user = ofrep(&app, &token, "admin-panel", json!({"role": "user"})).await.assert_ok().await;
+    assert_eq!((user["value"].clone(), user["reason"].clone()), (json!(false), json!("DEFAULT")));
+    // The segment travels with the export, as Unleash's format has it.
+    let exported = owner.call("flags/export", &[("environment", "production")]).await.assert_ok().await;
+    let document: Value = serde_json::from_str(exported.as_str().unwrap()).unwrap();
+    assert_eq!(document["segments"][0]["id"], id);
+    assert_eq!(document["features"][0]["strategies"][0]["segments"], json!([id]));
 }

@@ -65,6 +65,7 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
         },
         Call { endpoint: "flags/get", who: Who::Everyone, body: form(&[("key", "matrix")]) },
         Call { endpoint: "flags/environments", who: Who::Everyone, body: form(&[]) },
+        Call { endpoint: "flags/segments", who: Who::Everyone, body: form(&[]) },
         Call { endpoint: "flags/digest", who: Who::Everyone, body: form(&[]) },
         Call { endpoint: "flags/export", who: Who::Everyone, body: form(&[("environment", "production")]) },
         Call {
@@ -77,7 +78,13 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
         Call {
             endpoint: "flags/create",
             who: Who::OwnerAndPm,
-            body: form(&[("key", "matrix"), ("kind", "release"), ("description", ""), ("tags", "")]),
+            body: form(&[
+                ("key", "matrix"),
+                ("name", "Matrix"),
+                ("kind", "release"),
+                ("description", ""),
+                ("tags", ""),
+            ]),
         },
         Call {
             endpoint: "flags/toggle",
@@ -93,7 +100,14 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
         Call {
             endpoint: "flags/details",
             who: Who::OwnerAndPm,
-            body: form(&[("key", "matrix"), ("version", "0"), ("kind", "release"), ("description", "d"), ("tags", "")]),
+            body: form(&[
+                ("key", "matrix"),
+                ("version", "0"),
+                ("name", ""),
+                ("kind", "release"),
+                ("description", "d"),
+                ("tags", ""),
+            ]),
         },
         Call {
             endpoint: "flags/archive",
