@@ -1,7 +1,7 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
 import { addUser, hydrated, signIn, signInOwner } from './helpers';
 
-const pm = { email: 'pat.pm@example.com', password: 'pm passphrase 42 long' };
+const pm = { email: 'priya.pm@example.com', password: 'pm passphrase 42 long' };
 const support = { email: 'sue.support@example.com', password: 'support passphrase 42' };
 const sampleUsers = Array.from({ length: 1000 }, (_, i) => `sample-${i}`);
 
