@@ -7,9 +7,9 @@
 #   bench/flags.sh                        # 10 s per run, 32 connections
 #   DURATION=30s CONNECTIONS=64 bench/flags.sh
 #
-# Needs the release build (`make build`), wrk (from Debian when missing), unleash-edge
-# (`cargo install --locked unleash-edge` when missing) and a Postgres: DATABASE_URL's server, or
-# the embedded one.
+# Needs the release build (`make build`), wrk (from Debian when missing), unleash-edge (installed
+# when missing: 19.15.1, the newest that builds with rustc 1.95, ~25 min on 2 cores) and a
+# Postgres: DATABASE_URL's server, or the embedded one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -18,7 +18,17 @@ THREADS="${THREADS:-2}"
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v wrk >/dev/null || { $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
-command -v unleash-edge >/dev/null || cargo install --locked unleash-edge
+install_edge() {
+  # Edge's build downloads Swagger UI from GitHub, which this network does not reach; the same
+  # files come from npm's swagger-ui-dist and are handed over as a local zip.
+  local dir
+  dir=$(mktemp -d /tmp/pitwall-swagger-XXXX)
+  (cd "$dir" && npm pack -q swagger-ui-dist@5.17.14 >/dev/null && tar xzf swagger-ui-dist-5.17.14.tgz \
+    && mkdir swagger-ui-5.17.14 && mv package swagger-ui-5.17.14/dist && python3 -m zipfile -c sw.zip swagger-ui-5.17.14)
+  SWAGGER_UI_DOWNLOAD_URL="file://$dir/sw.zip" cargo install --locked --no-default-features unleash-edge --version 19.15.1
+  rm -rf "$dir"
+}
+command -v unleash-edge >/dev/null || install_edge
 [ -x target/release/pitwall ] || make build
 
 work=$(mktemp -d /tmp/pitwall-flags-bench-XXXX)
@@ -75,6 +85,7 @@ LUA
 run_wrk() { # script host path token users → "requests/s p99_ms"
   local out rps p99
   out=$(BENCH_PATH="$3" BENCH_TOKEN="$4" BENCH_USERS="$5" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/$1" "http://$2")
+  if grep -q "Non-2xx" <<<"$out"; then echo "warning: $2$3 answered errors: $(grep Non-2xx <<<"$out")" >&2; fi
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
   echo "$rps $p99"
@@ -83,10 +94,11 @@ run_wrk() { # script host path token users → "requests/s p99_ms"
 # Both must answer before measuring (Pitwall from its snapshot, Edge from its bootstrap).
 curl -sf -X POST -H "Authorization: Bearer $token" -d '{"context":{"targetingKey":"u"}}' "http://$PITWALL/ofrep/v1/evaluate/flags/flag-0001" >/dev/null
 curl -sf -H "Authorization: $edge_frontend" "http://$EDGE/api/frontend?userId=u" >/dev/null
+curl -sf -H "Authorization: $edge_frontend" "http://$EDGE/api/frontend/features/flag-0009?userId=u" >/dev/null
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 350 flags, a different user per request"
-read -r p1 p1l < <(run_wrk post.lua "$PITWALL" /ofrep/v1/evaluate/flags/flag-0004 "$token" 0)
-read -r e1 e1l < <(run_wrk get.lua "$EDGE" /api/frontend/features/flag-0004 "$edge_frontend" 1)
+read -r p1 p1l < <(run_wrk post.lua "$PITWALL" /ofrep/v1/evaluate/flags/flag-0009 "$token" 0)
+read -r e1 e1l < <(run_wrk get.lua "$EDGE" /api/frontend/features/flag-0009 "$edge_frontend" 1)
 read -r p2 p2l < <(run_wrk post.lua "$PITWALL" /ofrep/v1/evaluate/flags "$token" 0)
 read -r e2 e2l < <(run_wrk get.lua "$EDGE" /api/frontend "$edge_frontend" 1)
 read -r p3 p3l < <(run_wrk get.lua "$PITWALL" /api/client/features "$token" 0)

@@ -42,7 +42,9 @@ for i in range(350):
                      "payload": {"type": "json", "value": json.dumps({"theme": v})}} for v in ("blue", "green")]
     else:
         strategies = [{"name": "default", "constraints": [], "parameters": {}}]
-    features.append({"name": name, "type": "release", "enabled": random.random() < 0.85, "project": "default",
+    # flag-0009 (a plain switch) is the one-flag benchmark's flag: on, so both servers answer 200.
+    enabled = random.random() < 0.85 or i == 9
+    features.append({"name": name, "type": "release", "enabled": enabled, "project": "default",
                      "stale": False, "impressionData": False, "strategies": strategies, "variants": variants})
 
 json.dump({"version": 2, "features": features, "segments": []}, sys.stdout)
