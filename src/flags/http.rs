@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use http::request::Parts;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -168,27 +168,63 @@ fn ofrep_value(evaluation: &Evaluation) -> Value {
     }
 }
 
-fn ofrep_success(key: &str, evaluation: &Evaluation) -> Value {
-    let variant = &evaluation.variant;
-    let mut metadata = json!({
-        "enabled": evaluation.enabled,
-        "featureEnabled": variant.feature_enabled,
-        "variantEnabled": variant.enabled,
-    });
-    if let Some(payload) = &variant.payload {
-        metadata["payloadType"] = json!(payload.payload_type);
-        metadata["payload"] = json!(payload.value);
-    }
-    json!({
-        "key": key,
-        "value": ofrep_value(evaluation),
-        "reason": evaluation.reason,
-        "variant": variant.name,
-        "metadata": metadata,
-    })
+/// One successful OFREP evaluation, serialized straight from the engine's answer: a bulk answer
+/// holds hundreds, and building a `Value` tree for each costs more than evaluating it.
+#[derive(Serialize)]
+struct OfrepSuccess<'a> {
+    key: &'a str,
+    value: Value,
+    reason: &'static str,
+    variant: &'a str,
+    metadata: OfrepMetadata<'a>,
 }
 
-fn evaluate_one(snapshot: &EnvironmentSnapshot, key: &str, context: &Context) -> Result<Value, OfrepError> {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfrepMetadata<'a> {
+    enabled: bool,
+    feature_enabled: bool,
+    variant_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<&'a str>,
+}
+
+impl<'a> OfrepSuccess<'a> {
+    fn new(key: &'a str, evaluation: &'a Evaluation) -> Self {
+        let variant = &evaluation.variant;
+        let payload = variant.payload.as_ref();
+        Self {
+            key,
+            value: ofrep_value(evaluation),
+            reason: evaluation.reason,
+            variant: &variant.name,
+            metadata: OfrepMetadata {
+                enabled: evaluation.enabled,
+                feature_enabled: variant.feature_enabled,
+                variant_enabled: variant.enabled,
+                payload_type: payload.map(|p| p.payload_type.as_str()),
+                payload: payload.map(|p| p.value.as_str()),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OfrepBulk<'a> {
+    flags: Vec<OfrepEntry<'a>>,
+}
+
+/// A bulk answer's entry: the evaluation, or the flag's own error.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OfrepEntry<'a> {
+    Success(OfrepSuccess<'a>),
+    Error(Value),
+}
+
+fn evaluate_one(snapshot: &EnvironmentSnapshot, key: &str, context: &Context) -> Result<Evaluation, OfrepError> {
     if context.user_id.is_none() && snapshot.needs_user_id(key) {
         return Err(OfrepError::new(
             StatusCode::BAD_REQUEST,
@@ -197,10 +233,9 @@ fn evaluate_one(snapshot: &EnvironmentSnapshot, key: &str, context: &Context) ->
             "This flag targets users by id: send a targetingKey.",
         ));
     }
-    let evaluation = snapshot.evaluate(key, context).ok_or_else(|| {
+    snapshot.evaluate(key, context).ok_or_else(|| {
         OfrepError::new(StatusCode::NOT_FOUND, Some(key), "FLAG_NOT_FOUND", format!("There is no flag {key:?} here."))
-    })?;
-    Ok(ofrep_success(key, &evaluation))
+    })
 }
 
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
@@ -210,7 +245,7 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|given| given.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"))
 }
 
-fn with_etag(etag: String, status: StatusCode, body: Option<Value>) -> Response {
+fn with_etag(etag: String, status: StatusCode, body: Option<impl Serialize>) -> Response {
     let mut response = match body {
         Some(body) => (status, Json(body)).into_response(),
         None => status.into_response(),
@@ -240,10 +275,10 @@ pub async fn evaluate_flag(reader: FlagReader, Path(key): Path<String>, headers:
     };
     let etag = request_etag(&reader.snapshot, &key, &body);
     if reader.snapshot.contains(&key) && not_modified(&headers, &etag) {
-        return with_etag(etag, StatusCode::NOT_MODIFIED, None);
+        return with_etag(etag, StatusCode::NOT_MODIFIED, None::<()>);
     }
     match evaluate_one(&reader.snapshot, &key, &context) {
-        Ok(result) => with_etag(etag, StatusCode::OK, Some(result)),
+        Ok(evaluation) => with_etag(etag, StatusCode::OK, Some(OfrepSuccess::new(&key, &evaluation))),
         Err(err) => err.into_response(),
     }
 }
@@ -256,22 +291,26 @@ pub async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -
     };
     let etag = request_etag(&reader.snapshot, "", &body);
     if not_modified(&headers, &etag) {
-        return with_etag(etag, StatusCode::NOT_MODIFIED, None);
+        return with_etag(etag, StatusCode::NOT_MODIFIED, None::<()>);
     }
-    let flags: Vec<Value> = reader
-        .snapshot
-        .keys()
+    let keys = reader.snapshot.keys();
+    let results: Vec<_> = keys.iter().map(|key| evaluate_one(&reader.snapshot, key, &context)).collect();
+    let flags: Vec<OfrepEntry> = keys
         .iter()
-        .map(|key| evaluate_one(&reader.snapshot, key, &context).unwrap_or_else(|err| err.body()))
+        .zip(&results)
+        .map(|(key, result)| match result {
+            Ok(evaluation) => OfrepEntry::Success(OfrepSuccess::new(key, evaluation)),
+            Err(err) => OfrepEntry::Error(err.body()),
+        })
         .collect();
-    with_etag(etag, StatusCode::OK, Some(json!({ "flags": flags })))
+    with_etag(etag, StatusCode::OK, Some(OfrepBulk { flags }))
 }
 
 /// `GET /api/client/features`: the environment in Unleash's client-features format.
 pub async fn client_features(reader: FlagReader, headers: HeaderMap) -> Response {
     let snapshot = &reader.snapshot;
     if not_modified(&headers, &snapshot.etag) {
-        return with_etag(snapshot.etag.clone(), StatusCode::NOT_MODIFIED, None);
+        return with_etag(snapshot.etag.clone(), StatusCode::NOT_MODIFIED, None::<()>);
     }
     let mut response = ([(header::CONTENT_TYPE, "application/json")], snapshot.features_json.clone()).into_response();
     if let Ok(value) = HeaderValue::from_str(&snapshot.etag) {
