@@ -8,7 +8,7 @@
 #   DURATION=30s CONNECTIONS=64 bench/flags.sh
 #
 # Needs the release build (`make build`), wrk (from Debian when missing), unleash-edge (installed
-# when missing: 19.15.1, the newest that builds with rustc 1.95, ~25 min on 2 cores) and a
+# when missing: 19.15.1, the newest that builds with rustc 1.95; 6 min on 2 cores) and a
 # Postgres: DATABASE_URL's server, or the embedded one.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,7 +15,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -49,10 +49,15 @@ impl FromRequestParts<AppState> for FlagReader {
 }
 
 /// An OFREP error: `{"key"?, "errorCode", "errorDetails"}` with its status.
+#[derive(Serialize)]
 struct OfrepError {
+    #[serde(skip)]
     status: StatusCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
     key: Option<String>,
+    #[serde(rename = "errorCode")]
     code: &'static str,
+    #[serde(rename = "errorDetails")]
     details: String,
 }
 
@@ -60,19 +65,11 @@ impl OfrepError {
     fn new(status: StatusCode, key: Option<&str>, code: &'static str, details: impl Into<String>) -> Self {
         Self { status, key: key.map(str::to_owned), code, details: details.into() }
     }
-
-    fn body(&self) -> Value {
-        let mut body = json!({ "errorCode": self.code, "errorDetails": self.details });
-        if let Some(key) = &self.key {
-            body["key"] = json!(key);
-        }
-        body
-    }
 }
 
 impl IntoResponse for OfrepError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        (self.status, Json(self)).into_response()
     }
 }
 
@@ -221,7 +218,7 @@ struct OfrepBulk<'a> {
 #[serde(untagged)]
 enum OfrepEntry<'a> {
     Success(OfrepSuccess<'a>),
-    Error(Value),
+    Error(&'a OfrepError),
 }
 
 fn evaluate_one(snapshot: &EnvironmentSnapshot, key: &str, context: &Context) -> Result<Evaluation, OfrepError> {
@@ -300,7 +297,7 @@ pub async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -
         .zip(&results)
         .map(|(key, result)| match result {
             Ok(evaluation) => OfrepEntry::Success(OfrepSuccess::new(key, evaluation)),
-            Err(err) => OfrepEntry::Error(err.body()),
+            Err(err) => OfrepEntry::Error(err),
         })
         .collect();
     with_etag(etag, StatusCode::OK, Some(OfrepBulk { flags }))

@@ -240,6 +240,7 @@ async fn ofrep_answers_errors_and_revalidates_by_etag() {
     // Errors, each with its OFREP code.
     let missing = ofrep(&app, &prod, "nope", json!({})).await.assert_error(404).await;
     assert_eq!((missing["key"].clone(), missing["errorCode"].clone()), (json!("nope"), json!("FLAG_NOT_FOUND")));
+    assert_eq!(missing["errorDetails"], "There is no flag \"nope\" here.");
     let unparsable = app
         .machine()
         .post(app.url("/ofrep/v1/evaluate/flags/checkout"))
