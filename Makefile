@@ -8,38 +8,54 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export SQLX_OFFLINE := true
 
 CARGO_LEPTOS_VERSION := 0.3.10
+LEPTOSFMT_VERSION := 0.1.33
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
-.PHONY: run test build tools test-tools lint unit e2e sqlx-prepare
+.PHONY: run test build front tools test-tools lint fmt unit e2e sqlx-prepare
 
 ## Build the release server and start it (embedded Postgres unless DATABASE_URL is set).
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/pitwall serve
 
 ## Format check, clippy for both sides, Rust tests, browser tests.
-test: test-tools lint unit build e2e
+test: test-tools lint unit front e2e
 
+## The release server (fat LTO) and the release front end, split by route.
 build: tools
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
+
+## The release front end alone: what browsers download, for the browser tests and bench/wasm-size.sh.
+front: tools
+	cargo leptos build --release --precompress --split --frontend-only
 
 lint:
 	cargo fmt --check
+	leptosfmt --check --quiet src
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## Formats Rust and the view! bodies.
+fmt:
+	leptosfmt --quiet src
+	cargo fmt
 
 unit:
 	cargo test --features ssr
 
+# The browser tests drive the release front end against the server binary `cargo test` built
+# (same code in the dev profile): a second, fat-LTO server build would add ~12 minutes to CI
+# and test nothing more. `make run` and the benchmarks use the release server.
 e2e:
-	npx playwright test -c end2end
+	PITWALL_E2E_BIN=target/debug/pitwall npx playwright test -c end2end
 
 ## Everything `make run` needs that a fresh machine with only Rust lacks. Installs only what is missing.
 tools:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || cargo install --locked cargo-leptos --version $(CARGO_LEPTOS_VERSION)
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@leptosfmt --version 2>/dev/null | grep -q "$(LEPTOSFMT_VERSION)" || cargo install --locked leptosfmt --version $(LEPTOSFMT_VERSION)
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 	@if [ -z "$${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
 	  echo "Installing the PostgreSQL server for the embedded database"; \

@@ -10,4 +10,4 @@ for _ in $(seq 1 600); do
 done
 unset DATABASE_URL
 export PITWALL_DATA_DIR="$PITWALL_E2E_DATA_DIR"
-exec ./target/release/pitwall gate --listen "127.0.0.1:${PITWALL_E2E_GATE_PORT:-4000}" --upstream "http://$site"
+exec "${PITWALL_E2E_BIN:-target/release/pitwall}" gate --listen "127.0.0.1:${PITWALL_E2E_GATE_PORT:-4000}" --upstream "http://$site"

@@ -5,7 +5,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
-    pitwall::server::cli::main()
+    pitwall::app::cli::main()
 }
 
 #[cfg(not(feature = "ssr"))]

@@ -1,6 +1,14 @@
 //! Server fns of the audit trail.
 
 use super::model::AuditPage;
+#[cfg(feature = "ssr")]
+use super::model::AuditQuery;
+#[cfg(feature = "ssr")]
+use super::store;
+#[cfg(feature = "ssr")]
+use crate::auth::guard;
+#[cfg(feature = "ssr")]
+use crate::auth::model::Permission;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -12,20 +20,13 @@ pub async fn list_audit(
     to: String,
     page: i64,
 ) -> Result<AuditPage, AppError> {
-    use super::model::AuditQuery;
-    use super::store;
-    use crate::auth::guard;
-    use crate::auth::model::Permission;
     let auth = guard::authorize(Permission::ReadAudit).await?;
     let query = AuditQuery::parse(&actor, &entity_type, &from, &to, page)?;
-    store::list(&auth.state.pool, &query).await
+    store::list(&auth.pool, &query).await
 }
 
 #[server(endpoint = "audit/entity_types")]
 pub async fn audit_entity_types() -> Result<Vec<String>, AppError> {
-    use super::store;
-    use crate::auth::guard;
-    use crate::auth::model::Permission;
     let auth = guard::authorize(Permission::ReadAudit).await?;
-    store::entity_types(&auth.state.pool).await
+    store::entity_types(&auth.pool).await
 }

@@ -4,13 +4,22 @@ use super::model::{AuditPage, AuditQuery};
 use super::store;
 use crate::auth::tokens::{AuditRead, TokenAuth};
 use crate::error::AppError;
-use crate::server::state::AppState;
-use axum::extract::{Query, State};
-use axum::Json;
+use axum::extract::{FromRef, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
 use serde::Deserialize;
+use sqlx::PgPool;
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+{
+    Router::new().route("/api/v1/audit", get(list))
+}
 
 #[derive(Deserialize)]
-pub struct AuditParams {
+struct AuditParams {
     #[serde(default)]
     actor: String,
     #[serde(default)]
@@ -23,11 +32,11 @@ pub struct AuditParams {
     page: i64,
 }
 
-pub async fn list(
+async fn list(
     _token: TokenAuth<AuditRead>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Query(params): Query<AuditParams>,
 ) -> Result<Json<AuditPage>, AppError> {
     let query = AuditQuery::parse(&params.actor, &params.entity_type, &params.from, &params.to, params.page)?;
-    Ok(Json(store::list(&state.pool, &query).await?))
+    Ok(Json(store::list(&pool, &query).await?))
 }

@@ -4,51 +4,6 @@ use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Actor {
-    User { id: i64, email: String },
-    Token { id: i64, name: String },
-    Cli,
-    System,
-}
-
-impl Actor {
-    /// The form stored in and filtered on in the log: `user:ada@example.com`, `token:deploy`, `cli`, `system`.
-    pub fn label(&self) -> String {
-        match self {
-            Actor::User { email, .. } => format!("user:{email}"),
-            Actor::Token { name, .. } => format!("token:{name}"),
-            Actor::Cli => "cli".into(),
-            Actor::System => "system".into(),
-        }
-    }
-
-    pub fn user_id(&self) -> Option<i64> {
-        match self {
-            Actor::User { id, .. } => Some(*id),
-            _ => None,
-        }
-    }
-}
-
-/// The actor of a request together with where it came from, for the audit row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub actor: Actor,
-    pub client_ip: Option<String>,
-}
-
-impl Caller {
-    pub fn cli() -> Self {
-        Self { actor: Actor::Cli, client_ip: None }
-    }
-
-    pub fn system() -> Self {
-        Self { actor: Actor::System, client_ip: None }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -137,13 +92,6 @@ pub struct AuditPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn actor_labels() {
-        assert_eq!(Actor::User { id: 1, email: "a@b.co".into() }.label(), "user:a@b.co");
-        assert_eq!(Actor::Cli.label(), "cli");
-        assert_eq!(Actor::Token { id: 2, name: "deploy".into() }.user_id(), None);
-    }
 
     #[test]
     fn date_range_is_inclusive_of_the_last_day() {

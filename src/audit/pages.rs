@@ -2,7 +2,7 @@
 
 use super::api::{audit_entity_types, list_audit};
 use super::model::AuditEntry;
-use crate::app::RequirePermission;
+use crate::auth::access::RequirePermission;
 use crate::auth::model::Permission;
 use crate::ui::{percent_encode, ErrorPanel, PageHeader, Timestamp};
 use leptos::prelude::*;
@@ -49,9 +49,9 @@ fn change_summary(entry: &AuditEntry) -> Option<String> {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     view! {
-        <Title text="Audit log"/>
+        <Title text="Audit log" />
         <RequirePermission permission=Permission::ReadAudit>
-            <AuditLog/>
+            <AuditLog />
         </RequirePermission>
     }
 }
@@ -74,11 +74,19 @@ fn AuditLog() -> impl IntoView {
     let entity_types = Resource::new(|| (), |_| audit_entity_types());
 
     view! {
-        <PageHeader title="Audit log" subtitle="Every change in Pitwall: who, what, when, from where, before and after."/>
+        <PageHeader
+            title="Audit log"
+            subtitle="Every change in Pitwall: who, what, when, from where, before and after."
+        />
         <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter the audit log">
             <div class="field">
                 <label for="f-actor">"Actor"</label>
-                <input id="f-actor" name="actor" placeholder="email, token name, cli, system" prop:value=move || filter.get().actor/>
+                <input
+                    id="f-actor"
+                    name="actor"
+                    placeholder="email, token name, cli, system"
+                    prop:value=move || filter.get().actor
+                />
             </div>
             <div class="field">
                 <label for="f-entity">"Entity"</label>
@@ -87,29 +95,42 @@ fn AuditLog() -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let selected = filter.get_untracked().entity_type;
-                            entity_types.await.unwrap_or_default().into_iter().map(|t| {
-                                let is_selected = t == selected;
-                                view! { <option value=t.clone() selected=is_selected>{t.clone()}</option> }
-                            }).collect_view()
+                            entity_types
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|t| {
+                                    let is_selected = t == selected;
+                                    view! {
+                                        <option value=t.clone() selected=is_selected>
+                                            {t.clone()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
                         })}
                     </Suspense>
                 </select>
             </div>
             <div class="field">
                 <label for="f-from">"From"</label>
-                <input id="f-from" name="from" type="date" prop:value=move || filter.get().from/>
+                <input id="f-from" name="from" type="date" prop:value=move || filter.get().from />
             </div>
             <div class="field">
                 <label for="f-to">"To"</label>
-                <input id="f-to" name="to" type="date" prop:value=move || filter.get().to/>
+                <input id="f-to" name="to" type="date" prop:value=move || filter.get().to />
             </div>
             <button type="submit">"Filter"</button>
-            <a class="button secondary" href="/audit">"Clear"</a>
+            <a class="button secondary" href="/audit">
+                "Clear"
+            </a>
         </Form>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match entries.await {
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok(page) => {
                         let f = filter.get_untracked();
                         let newer = (page.page > 0).then(|| f.query_string(page.page - 1));
@@ -121,21 +142,48 @@ fn AuditLog() -> impl IntoView {
                             </Show>
                             <div class="table-wrap">
                                 <table class="audit">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Entity"</th><th scope="col">"Change"</th><th scope="col">"From"</th></tr></thead>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Actor"</th>
+                                            <th scope="col">"Action"</th>
+                                            <th scope="col">"Entity"</th>
+                                            <th scope="col">"Change"</th>
+                                            <th scope="col">"From"</th>
+                                        </tr>
+                                    </thead>
                                     <tbody>
-                                        {page.entries.into_iter().map(|e| {
-                                            let change = change_summary(&e);
-                                            view! {
-                                                <tr>
-                                                    <td><Timestamp at=e.at/></td>
-                                                    <td>{e.actor.clone()}</td>
-                                                    <td><code>{e.action.clone()}</code></td>
-                                                    <td>{format!("{} #{}", e.entity_type, e.entity_id)}</td>
-                                                    <td>{change.map(|c| view! { <details><summary>"Show"</summary><pre>{c}</pre></details> })}</td>
-                                                    <td>{e.client_ip.clone().unwrap_or_else(|| "—".into())}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
+                                        {page
+                                            .entries
+                                            .into_iter()
+                                            .map(|e| {
+                                                let change = change_summary(&e);
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <Timestamp at=e.at />
+                                                        </td>
+                                                        <td>{e.actor.clone()}</td>
+                                                        <td>
+                                                            <code>{e.action.clone()}</code>
+                                                        </td>
+                                                        <td>{format!("{} #{}", e.entity_type, e.entity_id)}</td>
+                                                        <td>
+                                                            {change
+                                                                .map(|c| {
+                                                                    view! {
+                                                                        <details>
+                                                                            <summary>"Show"</summary>
+                                                                            <pre>{c}</pre>
+                                                                        </details>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                        <td>{e.client_ip.clone().unwrap_or_else(|| "—".into())}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -144,7 +192,8 @@ fn AuditLog() -> impl IntoView {
                                 <span>{format!("Page {}", page.page + 1)}</span>
                                 {older.map(|q| view! { <a href=format!("/audit{q}")>"Older →"</a> })}
                             </nav>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                 }
             })}

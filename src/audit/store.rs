@@ -1,36 +1,8 @@
 //! All SQL of the audit trail.
 
-use super::model::{AuditEntry, AuditPage, AuditQuery, Caller, AUDIT_PAGE_SIZE};
+use super::model::{AuditEntry, AuditPage, AuditQuery, AUDIT_PAGE_SIZE};
 use crate::error::AppError;
-use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
-
-/// One change to record; written by the caller inside the transaction that makes the change.
-pub struct Change<'a> {
-    pub action: &'a str,
-    pub entity_type: &'a str,
-    pub entity_id: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-pub async fn record(conn: &mut PgConnection, caller: &Caller, change: Change<'_>) -> Result<(), AppError> {
-    sqlx::query!(
-        "INSERT INTO audit_log (actor_user_id, actor, action, entity_type, entity_id, before, after, client_ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        caller.actor.user_id(),
-        caller.actor.label(),
-        change.action,
-        change.entity_type,
-        change.entity_id,
-        change.before,
-        change.after,
-        caller.client_ip,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
+use sqlx::PgPool;
 
 pub async fn list(pool: &PgPool, query: &AuditQuery) -> Result<AuditPage, AppError> {
     // One row more than a page tells whether there is a next page.

@@ -1,7 +1,31 @@
 //! Server fns of accounts and tokens: authorize → parse → store.
 
+#[cfg(feature = "ssr")]
+use super::guard;
+#[cfg(feature = "ssr")]
+use super::model::Email;
+#[cfg(feature = "ssr")]
+use super::model::NewPassword;
+#[cfg(feature = "ssr")]
+use super::model::NewToken;
+#[cfg(feature = "ssr")]
+use super::model::Permission;
+#[cfg(feature = "ssr")]
+use super::model::Scope;
 use super::model::{CreatedToken, Role, TokenView, UserView};
+#[cfg(feature = "ssr")]
+use super::password as pw;
+#[cfg(feature = "ssr")]
+use super::store;
+#[cfg(feature = "ssr")]
+use super::tokens;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::audit_trail::Actor;
+#[cfg(feature = "ssr")]
+use crate::server::audit_trail::Caller;
+#[cfg(feature = "ssr")]
+use crate::server::context;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,35 +44,29 @@ pub struct Me {
 
 #[server(endpoint = "me")]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
-    use super::guard;
     Ok(guard::current_user().map(|u| Me { id: u.id, email: u.email, role: u.role }))
 }
 
 #[server(endpoint = "setup")]
 pub async fn setup_owner(email: String, password: String, confirm: String) -> Result<(), AppError> {
-    use super::model::{Email, NewPassword};
-    use super::{guard, password as pw, store};
     let ctx = guard::anonymous()?;
     let email = Email::parse("email", &email)?;
     let password = NewPassword::parse_confirmed("password", &password, "confirm", &confirm)?;
     let hash = pw::hash(&password).await?;
-    let user = store::create_first_owner(&ctx.state.pool, &email, &hash, ctx.client_ip).await?;
-    ctx.state.mark_has_users();
+    let user = store::create_first_owner(&ctx.pool, &email, &hash, ctx.client_ip).await?;
+    context::expect::<guard::UsersExist>()?.mark();
     guard::begin_session(&guard::session().await?, user.id, 1).await
 }
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use super::model::Email;
-    use super::{guard, password as pw, store};
-    use crate::audit::model::{Actor, Caller};
     let ctx = guard::anonymous()?;
     let email = Email::parse("email", &email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Enter your password."));
     }
     let ip = ctx.client_ip.clone().unwrap_or_default();
-    let failures = store::recent_failures(&ctx.state.pool, email.as_str(), &ip, SIGN_IN_WINDOW_S).await?;
+    let failures = store::recent_failures(&ctx.pool, email.as_str(), &ip, SIGN_IN_WINDOW_S).await?;
     if failures.for_email >= MAX_SIGN_IN_FAILURES || failures.for_ip >= MAX_SIGN_IN_FAILURES {
         let minutes = failures
             .window_ends_at
@@ -59,12 +77,12 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             if minutes == 1 { "" } else { "s" }
         )));
     }
-    let account = store::credentials(&ctx.state.pool, &email).await?;
+    let account = store::credentials(&ctx.pool, &email).await?;
     let verified = pw::verify(account.as_ref().map(|a| a.password_hash.clone()), &password).await?;
     let account = match account {
         Some(account) if verified => account,
         _ => {
-            store::record_failure(&ctx.state.pool, email.as_str(), &ip).await?;
+            store::record_failure(&ctx.pool, email.as_str(), &ip).await?;
             return Err(AppError::validation("password", "The email or password is wrong."));
         }
     };
@@ -74,70 +92,59 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     guard::begin_session(&guard::session().await?, account.id, account.session_version).await?;
     let caller =
         Caller { actor: Actor::User { id: account.id, email: account.email.clone() }, client_ip: ctx.client_ip };
-    store::record_sign_in(&ctx.state.pool, &caller, account.id, &account.email).await
+    store::record_sign_in(&ctx.pool, &caller, account.id, &account.email).await
 }
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use super::guard;
     guard::end_session(&guard::session().await?).await
 }
 
 #[server(endpoint = "change_password")]
 pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
-    use super::model::{Email, NewPassword, Permission};
-    use super::{guard, password as pw, store};
     let auth = guard::authorize(Permission::ChangeOwnPassword).await?;
     let email = Email::parse("email", &auth.user.email)?;
-    let account = store::credentials(&auth.state.pool, &email).await?.ok_or(AppError::Unauthorized)?;
+    let account = store::credentials(&auth.pool, &email).await?.ok_or(AppError::Unauthorized)?;
     if !pw::verify(Some(account.password_hash), &current).await? {
         return Err(AppError::validation("current", "That is not your current password."));
     }
     let password = NewPassword::parse_confirmed("password", &password, "confirm", &confirm)?;
     let hash = pw::hash(&password).await?;
-    let version = store::set_password(&auth.state.pool, &auth.caller, &email, &hash).await?;
+    let version = store::set_password(&auth.pool, &auth.caller, &email, &hash).await?;
     // Other sessions end with the old version; this one carries on under the new one.
     guard::begin_session(&guard::session().await?, auth.user.id, version).await
 }
 
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    use super::model::Permission;
-    use super::{guard, store};
     let auth = guard::authorize(Permission::ManageUsers).await?;
-    store::list_users(&auth.state.pool).await
+    store::list_users(&auth.pool).await
 }
 
 #[server(endpoint = "users/add")]
 pub async fn add_user(email: String, role: String, password: String) -> Result<UserView, AppError> {
-    use super::model::{Email, NewPassword, Permission};
-    use super::{guard, password as pw, store};
     let auth = guard::authorize(Permission::ManageUsers).await?;
     let email = Email::parse("email", &email)?;
     let role = Role::parse("role", &role)?;
     let password = NewPassword::parse("password", &password)?;
     let hash = pw::hash(&password).await?;
-    store::create_user(&auth.state.pool, &auth.caller, &email, role, &hash).await
+    store::create_user(&auth.pool, &auth.caller, &email, role, &hash).await
 }
 
 #[server(endpoint = "users/role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<UserView, AppError> {
-    use super::model::Permission;
-    use super::{guard, store};
     let auth = guard::authorize(Permission::ManageUsers).await?;
     let role = Role::parse("role", &role)?;
-    store::change_role(&auth.state.pool, &auth.caller, user_id, role).await
+    store::change_role(&auth.pool, &auth.caller, user_id, role).await
 }
 
 #[server(endpoint = "users/active")]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<UserView, AppError> {
-    use super::model::Permission;
-    use super::{guard, store};
     let auth = guard::authorize(Permission::ManageUsers).await?;
     if user_id == auth.user.id && !active {
         return Err(AppError::conflict("You cannot deactivate yourself."));
     }
-    store::set_active(&auth.state.pool, &auth.caller, user_id, active).await
+    store::set_active(&auth.pool, &auth.caller, user_id, active).await
 }
 
 /// Who may touch which tokens: the owner all of them, a PM only `flags:read` ones.
@@ -148,10 +155,8 @@ fn only_flag_tokens(auth: &super::guard::Authorized) -> bool {
 
 #[server(endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
-    use super::model::Permission;
-    use super::{guard, store};
     let auth = guard::authorize(Permission::ManageFlagTokens).await?;
-    let mut tokens = store::list_tokens(&auth.state.pool).await?;
+    let mut tokens = store::list_tokens(&auth.pool).await?;
     if only_flag_tokens(&auth) {
         tokens.retain(TokenView::is_flag_token);
     }
@@ -161,26 +166,22 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
 // JSON input: a form encoding cannot tell "no scopes" from a missing field.
 #[server(endpoint = "tokens/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_token(name: String, scopes: Vec<String>, environment: String) -> Result<CreatedToken, AppError> {
-    use super::model::{NewToken, Permission, Scope};
-    use super::{guard, tokens};
     let auth = guard::authorize(Permission::ManageFlagTokens).await?;
     let new = NewToken::parse(&name, &scopes, &environment)?;
     if only_flag_tokens(&auth) && new.scopes() != [Scope::FlagsRead] {
         return Err(AppError::validation("scopes", "Your role may issue flags:read tokens only."));
     }
-    tokens::issue(&auth.state.pool, &auth.caller, &new).await
+    tokens::issue(&auth.pool, &auth.caller, &new).await
 }
 
 #[server(endpoint = "tokens/revoke")]
 pub async fn revoke_token(token_id: i64) -> Result<TokenView, AppError> {
-    use super::model::Permission;
-    use super::{guard, store};
     let auth = guard::authorize(Permission::ManageFlagTokens).await?;
     if only_flag_tokens(&auth) {
-        let tokens = store::list_tokens(&auth.state.pool).await?;
+        let tokens = store::list_tokens(&auth.pool).await?;
         if !tokens.iter().any(|t| t.id == token_id && t.is_flag_token()) {
             return Err(AppError::Forbidden);
         }
     }
-    store::revoke_token(&auth.state.pool, &auth.caller, token_id).await
+    store::revoke_token(&auth.pool, &auth.caller, token_id).await
 }

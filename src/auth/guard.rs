@@ -3,10 +3,10 @@
 
 use super::model::{Permission, Role};
 use super::store;
-use crate::audit::model::{Actor, Caller};
 use crate::error::AppError;
+use crate::server::audit_trail::{Actor, Caller};
 use crate::server::client_ip::ClientIp;
-use crate::server::state::AppState;
+use crate::server::context;
 use crate::ui::percent_encode;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::request::Parts;
 use http::Method;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tower_sessions::Session;
 
 const SESSION_USER_KEY: &str = "pitwall.user";
@@ -23,6 +26,28 @@ const SESSION_USER_KEY: &str = "pitwall.user";
 struct SessionClaim {
     user_id: i64,
     version: i32,
+}
+
+/// Whether an owner has been set up. Once one exists it stays so (users are deactivated, never
+/// deleted), so each process caches the answer.
+#[derive(Clone, Default)]
+pub struct UsersExist(Arc<AtomicBool>);
+
+impl UsersExist {
+    pub async fn check(&self, pool: &PgPool) -> Result<bool, AppError> {
+        if self.0.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let exist = store::any_users(pool).await?;
+        if exist {
+            self.mark();
+        }
+        Ok(exist)
+    }
+
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The signed-in user of this request.
@@ -67,13 +92,13 @@ fn early_error(headers: &http::HeaderMap, err: AppError) -> Response {
 
 /// Middleware: resolves the session to a [`CurrentUser`] once per request. A session whose user
 /// was deactivated, or signed out everywhere by a password change, is ended here.
-pub async fn resolve_user(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn resolve_user(State(pool): State<PgPool>, session: Session, mut req: Request, next: Next) -> Response {
     let claim = match session.get::<SessionClaim>(SESSION_USER_KEY).await {
         Ok(claim) => claim,
         Err(err) => return early_error(req.headers(), session_error(err)),
     };
     if let Some(claim) = claim {
-        match store::session_user(&state.pool, claim.user_id).await {
+        match store::session_user(&pool, claim.user_id).await {
             Ok(Some(user)) if user.active && user.session_version == claim.version => {
                 req.extensions_mut().insert(CurrentUser { id: user.id, email: user.email, role: user.role });
             }
@@ -98,12 +123,17 @@ fn is_page(path: &str) -> bool {
 
 /// Middleware: sends page requests where they belong — to `/setup` until an owner exists, to
 /// `/signin` when signed out, away from `/setup` and `/signin` once they are done.
-pub async fn page_access(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn page_access(
+    State(pool): State<PgPool>,
+    State(users): State<UsersExist>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if req.method() != Method::GET || !is_page(path) {
         return next.run(req).await;
     }
-    let has_users = match state.has_users().await {
+    let has_users = match users.check(&pool).await {
         Ok(has) => has,
         Err(err) => return early_error(req.headers(), err),
     };
@@ -127,7 +157,7 @@ pub async fn page_access(State(state): State<AppState>, req: Request, next: Next
 
 /// A caller cleared for one permission, with what the server fn needs next.
 pub struct Authorized {
-    pub state: AppState,
+    pub pool: PgPool,
     pub user: CurrentUser,
     pub caller: Caller,
 }
@@ -135,28 +165,25 @@ pub struct Authorized {
 /// The guard's answer for the few server fns anyone may call (set-up, sign-in): no permission
 /// is needed, but they still get the app state and the caller's address from one place.
 pub struct Anonymous {
-    pub state: AppState,
+    pub pool: PgPool,
     pub client_ip: Option<String>,
 }
 
 pub fn anonymous() -> Result<Anonymous, AppError> {
-    let state = leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("server fn called without app state");
-        AppError::Internal
-    })?;
+    let pool = context::expect::<PgPool>()?;
     let client_ip = current_parts().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.to_string()));
-    Ok(Anonymous { state, client_ip })
+    Ok(Anonymous { pool, client_ip })
 }
 
 /// The guard every other server fn calls first.
 pub async fn authorize(permission: Permission) -> Result<Authorized, AppError> {
-    let Anonymous { state, client_ip } = anonymous()?;
+    let Anonymous { pool, client_ip } = anonymous()?;
     let user = current_user().ok_or(AppError::Unauthorized)?;
     if !user.role.can(permission) {
         return Err(AppError::Forbidden);
     }
     let caller = Caller { actor: Actor::User { id: user.id, email: user.email.clone() }, client_ip };
-    Ok(Authorized { state, user, caller })
+    Ok(Authorized { pool, user, caller })
 }
 
 fn current_parts() -> Option<Parts> {

@@ -1,9 +1,13 @@
-//! Accounts, sessions, roles and machine tokens.
+//! Accounts, sessions, roles and machine tokens; the one guard every request goes through.
 
+pub mod access;
 pub mod api;
+pub mod console;
 pub mod model;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]

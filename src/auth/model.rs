@@ -86,42 +86,14 @@ impl fmt::Debug for NewPassword {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Pm,
-    Support,
-    Viewer,
-}
+crate::text_enum!(Role("role") {
+    Owner = "owner" / "Owner",
+    Pm = "pm" / "Product manager",
+    Support = "support" / "Support",
+    Viewer = "viewer" / "Viewer",
+});
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Pm, Role::Support, Role::Viewer];
-
-    pub fn parse(field: &str, raw: &str) -> Result<Self, AppError> {
-        Self::ALL.into_iter().find(|role| role.as_str() == raw.trim().to_lowercase()).ok_or_else(|| {
-            AppError::validation(field, format!("Unknown role {raw:?}: choose owner, pm, support or viewer."))
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Pm => "pm",
-            Role::Support => "support",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Owner => "Owner",
-            Role::Pm => "Product manager",
-            Role::Support => "Support",
-            Role::Viewer => "Viewer",
-        }
-    }
-
     /// The single source of truth for who may do what.
     pub fn can(self, permission: Permission) -> bool {
         match permission {
@@ -135,12 +107,6 @@ impl Role {
             Permission::ManageIncidents => matches!(self, Role::Owner | Role::Support),
             Permission::ManageFlags | Permission::ManageFlagTokens => matches!(self, Role::Owner | Role::Pm),
         }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -167,56 +133,18 @@ pub enum Permission {
     ManageFlagTokens,
 }
 
-/// What a machine token may do. Each API handler names the one scope it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Scope {
-    FlagsRead,
-    IncidentsRead,
-    IncidentsWrite,
-    MaintenanceWrite,
-    MetricsWrite,
-    AuditRead,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 6] = [
-        Scope::FlagsRead,
-        Scope::IncidentsRead,
-        Scope::IncidentsWrite,
-        Scope::MaintenanceWrite,
-        Scope::MetricsWrite,
-        Scope::AuditRead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::FlagsRead => "flags:read",
-            Scope::IncidentsRead => "incidents:read",
-            Scope::IncidentsWrite => "incidents:write",
-            Scope::MaintenanceWrite => "maintenance:write",
-            Scope::MetricsWrite => "metrics:write",
-            Scope::AuditRead => "audit:read",
-        }
+crate::text_enum!(
+    /// What a machine token may do. Each API handler names the one scope it needs; the label says
+    /// what the scope is for.
+    Scope("scope") {
+        FlagsRead = "flags:read" / "Evaluate feature flags of one environment (flag SDKs)",
+        IncidentsRead = "incidents:read" / "Read incidents",
+        IncidentsWrite = "incidents:write" / "Declare and update incidents (monitors, deploy tooling)",
+        MaintenanceWrite = "maintenance:write" / "Start and end maintenance (deploy scripts)",
+        MetricsWrite = "metrics:write" / "Push health and cache metrics",
+        AuditRead = "audit:read" / "Export the audit log",
     }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            Scope::FlagsRead => "Evaluate feature flags of one environment (flag SDKs)",
-            Scope::IncidentsRead => "Read incidents",
-            Scope::IncidentsWrite => "Declare and update incidents (monitors, deploy tooling)",
-            Scope::MaintenanceWrite => "Start and end maintenance (deploy scripts)",
-            Scope::MetricsWrite => "Push health and cache metrics",
-            Scope::AuditRead => "Export the audit log",
-        }
-    }
-
-    pub fn parse(field: &str, raw: &str) -> Result<Self, AppError> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim()).ok_or_else(|| {
-            let known: Vec<_> = Self::ALL.iter().map(|s| s.as_str()).collect();
-            AppError::validation(field, format!("Unknown scope {raw:?}; known scopes: {}.", known.join(", ")))
-        })
-    }
-}
+);
 
 /// A short human name: 1 to 80 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use super::api::{list_tokens, list_users};
 use super::api::{AddUser, ChangePassword, ChangeRole, CreateToken, RevokeToken, SetUserActive, SetupOwner, SignIn};
 use super::model::{Permission, Role, Scope, MIN_PASSWORD_CHARS};
-use crate::app::{use_me, RequirePermission};
+use crate::auth::access::{use_me, RequirePermission};
 use crate::ui::{last_error, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,17 +34,42 @@ pub fn SetupPage() -> impl IntoView {
     reload_on_success(action.value(), || "/".to_owned());
     let error = last_error(action.value());
     view! {
-        <Title text="Set up"/>
+        <Title text="Set up" />
         <main class="auth-page">
             <section class="auth-card">
                 <h1>"Welcome to Pitwall"</h1>
                 <p>"Create the owner account. The owner can add the rest of the team afterwards."</p>
                 <ActionForm action>
-                    <FormField label="Email" name="email" kind="email" autocomplete="username" error autofocus=true required=true/>
-                    <FormField label="Password" name="password" kind="password" autocomplete="new-password" error hint=PASSWORD_HINT required=true/>
-                    <FormField label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error required=true/>
-                    <FormError error/>
-                    <button type="submit" disabled=move || action.pending().get()>"Create owner and sign in"</button>
+                    <FormField
+                        label="Email"
+                        name="email"
+                        kind="email"
+                        autocomplete="username"
+                        error
+                        autofocus=true
+                        required=true
+                    />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="new-password"
+                        error
+                        hint=PASSWORD_HINT
+                        required=true
+                    />
+                    <FormField
+                        label="Repeat the password"
+                        name="confirm"
+                        kind="password"
+                        autocomplete="new-password"
+                        error
+                        required=true
+                    />
+                    <FormError error />
+                    <button type="submit" disabled=move || action.pending().get()>
+                        "Create owner and sign in"
+                    </button>
                 </ActionForm>
             </section>
         </main>
@@ -58,15 +83,32 @@ pub fn SignInPage() -> impl IntoView {
     reload_on_success(action.value(), move || safe_next(query.read_untracked().get("next")));
     let error = last_error(action.value());
     view! {
-        <Title text="Sign in"/>
+        <Title text="Sign in" />
         <main class="auth-page">
             <section class="auth-card">
                 <h1>"Sign in to Pitwall"</h1>
                 <ActionForm action>
-                    <FormField label="Email" name="email" kind="email" autocomplete="username" error autofocus=true required=true/>
-                    <FormField label="Password" name="password" kind="password" autocomplete="current-password" error required=true/>
-                    <FormError error/>
-                    <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                    <FormField
+                        label="Email"
+                        name="email"
+                        kind="email"
+                        autocomplete="username"
+                        error
+                        autofocus=true
+                        required=true
+                    />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        error
+                        required=true
+                    />
+                    <FormError error />
+                    <button type="submit" disabled=move || action.pending().get()>
+                        "Sign in"
+                    </button>
                 </ActionForm>
             </section>
         </main>
@@ -80,21 +122,47 @@ pub fn AccountPage() -> impl IntoView {
     let done = move || matches!(action.value().get(), Some(Ok(())));
     let me = use_me();
     view! {
-        <Title text="Your account"/>
-        <PageHeader title="Your account"/>
+        <Title text="Your account" />
+        <PageHeader title="Your account" />
         {me.map(|me| view! { <p>"Signed in as " <strong>{me.email}</strong> " (" {me.role.label()} ")."</p> })}
         <section class="card narrow">
             <h2>"Change your password"</h2>
             <p class="hint">"Your other sessions end; this one stays signed in."</p>
             <ActionForm action>
-                <FormField label="Current password" name="current" kind="password" autocomplete="current-password" error required=true/>
-                <FormField label="New password" name="password" kind="password" autocomplete="new-password" error hint=PASSWORD_HINT required=true/>
-                <FormField label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error required=true/>
-                <FormError error/>
+                <FormField
+                    label="Current password"
+                    name="current"
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                    required=true
+                />
+                <FormField
+                    label="New password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error
+                    hint=PASSWORD_HINT
+                    required=true
+                />
+                <FormField
+                    label="Repeat the new password"
+                    name="confirm"
+                    kind="password"
+                    autocomplete="new-password"
+                    error
+                    required=true
+                />
+                <FormError error />
                 <Show when=done>
-                    <p class="notice" role="status">"Password changed."</p>
+                    <p class="notice" role="status">
+                        "Password changed."
+                    </p>
                 </Show>
-                <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
+                <button type="submit" disabled=move || action.pending().get()>
+                    "Change password"
+                </button>
             </ActionForm>
         </section>
     }
@@ -103,16 +171,22 @@ pub fn AccountPage() -> impl IntoView {
 fn role_options(selected: Role) -> impl IntoView {
     Role::ALL
         .into_iter()
-        .map(|role| view! { <option value=role.as_str() selected=role == selected>{role.label()}</option> })
+        .map(|role| {
+            view! {
+                <option value=role.as_str() selected=role == selected>
+                    {role.label()}
+                </option>
+            }
+        })
         .collect_view()
 }
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
-        <Title text="Users"/>
+        <Title text="Users" />
         <RequirePermission permission=Permission::ManageUsers>
-            <UsersConsole/>
+            <UsersConsole />
         </RequirePermission>
     }
 }
@@ -134,65 +208,126 @@ fn UsersConsole() -> impl IntoView {
         move || add.value().get().and_then(Result::ok).map(|u| format!("Added {} as {}.", u.email, u.role.label()));
 
     view! {
-        <PageHeader title="Users" subtitle="Who can use the console, and what their role lets them change."/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+        <PageHeader title="Users" subtitle="Who can use the console, and what their role lets them change." />
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading users…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    Ok(list) => view! {
-                        <FormError error=row_error/>
-                        <div class="table-wrap">
-                            <table>
-                                <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|user| {
-                                        let id = user.id;
-                                        let is_me = Some(id) == my_id;
-                                        let active = user.active;
-                                        let label = format!("Role of {}", user.email);
-                                        view! {
-                                            <tr class:inactive=!active>
-                                                <td>{user.email.clone()}{is_me.then_some(" (you)")}</td>
-                                                <td>
-                                                    <select aria-label=label disabled=!active
-                                                        on:change=move |ev| { change_role.dispatch(ChangeRole { user_id: id, role: event_target_value(&ev) }); }>
-                                                        {role_options(user.role)}
-                                                    </select>
-                                                </td>
-                                                <td>{if active { "Active" } else { "Deactivated" }}</td>
-                                                <td>{match user.last_sign_in_at { Some(at) => view! { <Timestamp at/> }.into_any(), None => "never".into_any() }}</td>
-                                                <td class="actions">
-                                                    <Show when=move || !is_me>
-                                                        <button type="button" class="secondary"
-                                                            on:click=move |_| { set_active.dispatch(SetUserActive { user_id: id, active: !active }); }>
-                                                            {if active { "Deactivate" } else { "Reactivate" }}
-                                                        </button>
-                                                    </Show>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <FormError error=row_error />
+                            <div class="table-wrap">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Last sign-in"</th>
+                                            <th scope="col">
+                                                <span class="sr-only">"Actions"</span>
+                                            </th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|user| {
+                                                let id = user.id;
+                                                let is_me = Some(id) == my_id;
+                                                let active = user.active;
+                                                let label = format!("Role of {}", user.email);
+                                                view! {
+                                                    <tr class:inactive=!active>
+                                                        <td>{user.email.clone()}{is_me.then_some(" (you)")}</td>
+                                                        <td>
+                                                            <select
+                                                                aria-label=label
+                                                                disabled=!active
+                                                                on:change=move |ev| {
+                                                                    change_role
+                                                                        .dispatch(ChangeRole {
+                                                                            user_id: id,
+                                                                            role: event_target_value(&ev),
+                                                                        });
+                                                                }
+                                                            >
+                                                                {role_options(user.role)}
+                                                            </select>
+                                                        </td>
+                                                        <td>{if active { "Active" } else { "Deactivated" }}</td>
+                                                        <td>
+                                                            {match user.last_sign_in_at {
+                                                                Some(at) => view! { <Timestamp at /> }.into_any(),
+                                                                None => "never".into_any(),
+                                                            }}
+                                                        </td>
+                                                        <td class="actions">
+                                                            <Show when=move || !is_me>
+                                                                <button
+                                                                    type="button"
+                                                                    class="secondary"
+                                                                    on:click=move |_| {
+                                                                        set_active
+                                                                            .dispatch(SetUserActive {
+                                                                                user_id: id,
+                                                                                active: !active,
+                                                                            });
+                                                                    }
+                                                                >
+                                                                    {if active { "Deactivate" } else { "Reactivate" }}
+                                                                </button>
+                                                            </Show>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
         <section class="card narrow">
             <h2>"Add a user"</h2>
-            <p class="hint">{format!("Give them this first password ({MIN_PASSWORD_CHARS}+ characters); they can change it on their account page.")}</p>
+            <p class="hint">
+                {format!(
+                    "Give them this first password ({MIN_PASSWORD_CHARS}+ characters); they can change it on their account page.",
+                )}
+            </p>
             <ActionForm action=add>
-                <FormField label="Email" name="email" kind="email" error=add_error required=true/>
+                <FormField label="Email" name="email" kind="email" error=add_error required=true />
                 <div class="field">
                     <label for="field-role">"Role"</label>
-                    <select id="field-role" name="role" aria-describedby="field-role-msg">{role_options(Role::Viewer)}</select>
-                    <FieldError id="field-role-msg".to_owned() message=Signal::derive(move || add_error.get().and_then(|e| e.field_message("role")))/>
+                    <select id="field-role" name="role" aria-describedby="field-role-msg">
+                        {role_options(Role::Viewer)}
+                    </select>
+                    <FieldError
+                        id="field-role-msg".to_owned()
+                        message=Signal::derive(move || add_error.get().and_then(|e| e.field_message("role")))
+                    />
                 </div>
-                <FormField label="First password" name="password" kind="password" autocomplete="new-password" error=add_error required=true/>
-                <FormError error=add_error/>
-                <p class="notice" role="status">{added}</p>
-                <button type="submit" disabled=move || add.pending().get()>"Add user"</button>
+                <FormField
+                    label="First password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error=add_error
+                    required=true
+                />
+                <FormError error=add_error />
+                <p class="notice" role="status">
+                    {added}
+                </p>
+                <button type="submit" disabled=move || add.pending().get()>
+                    "Add user"
+                </button>
             </ActionForm>
         </section>
     }
@@ -201,9 +336,9 @@ fn UsersConsole() -> impl IntoView {
 #[component]
 pub fn TokensPage() -> impl IntoView {
     view! {
-        <Title text="API tokens"/>
+        <Title text="API tokens" />
         <RequirePermission permission=Permission::ManageFlagTokens>
-            <TokensConsole/>
+            <TokensConsole />
         </RequirePermission>
     }
 }
@@ -229,7 +364,7 @@ fn TokensConsole() -> impl IntoView {
         });
     };
     // A PM issues flag tokens only: offer just that scope.
-    let all_scopes = use_context::<super::api::Me>().is_none_or(|me| me.role.can(Permission::ManageTokens));
+    let all_scopes = use_me().is_none_or(|me| me.role.can(Permission::ManageTokens));
     let scope_boxes = Scope::ALL
         .into_iter()
         .filter(move |scope| all_scopes || *scope == Scope::FlagsRead)
@@ -247,79 +382,157 @@ fn TokensConsole() -> impl IntoView {
             };
             view! {
                 <label class="check">
-                    <input type="checkbox" name="scopes" value=value prop:checked=checked on:change=toggle/>
-                    <code>{value}</code>" — "{scope.description()}
+                    <input type="checkbox" name="scopes" value=value prop:checked=checked on:change=toggle />
+                    <code>{value}</code>
+                    " — "
+                    {scope.label()}
                 </label>
             }
         })
         .collect_view();
 
     view! {
-        <PageHeader title="API tokens" subtitle="For machines: deploy scripts, monitors, flag SDKs. Sent as Authorization: Bearer <token>."/>
+        <PageHeader
+            title="API tokens"
+            subtitle="For machines: deploy scripts, monitors, flag SDKs. Sent as Authorization: Bearer <token>."
+        />
         <section class="card narrow">
             <h2>"Create a token"</h2>
             <form on:submit=submit>
-                <FormField label="Name" name="name" error=create_error value=name hint="What uses it, e.g. \"deploy script\"." required=true/>
+                <FormField
+                    label="Name"
+                    name="name"
+                    error=create_error
+                    value=name
+                    hint="What uses it, e.g. \"deploy script\"."
+                    required=true
+                />
                 <fieldset aria-describedby="field-scopes-msg">
                     <legend>"Scopes"</legend>
                     {scope_boxes}
-                    <FieldError id="field-scopes-msg".to_owned() message=Signal::derive(move || create_error.get().and_then(|e| e.field_message("scopes")))/>
+                    <FieldError
+                        id="field-scopes-msg".to_owned()
+                        message=Signal::derive(move || create_error.get().and_then(|e| e.field_message("scopes")))
+                    />
                 </fieldset>
-                <FormField label="Environment" name="environment" error=create_error value=environment hint="Only for flags:read tokens, e.g. production."/>
-                <FormError error=create_error/>
-                <button type="submit" disabled=move || create.pending().get()>"Create token"</button>
+                <FormField
+                    label="Environment"
+                    name="environment"
+                    error=create_error
+                    value=environment
+                    hint="Only for flags:read tokens, e.g. production."
+                />
+                <FormError error=create_error />
+                <button type="submit" disabled=move || create.pending().get()>
+                    "Create token"
+                </button>
             </form>
-            {move || secret().map(|created| view! {
-                <div class="secret" role="status">
-                    <p><strong>{format!("Token \u{201c}{}\u{201d} created.", created.token.name)}</strong>" Copy it now: it is not shown again."</p>
-                    <input class="mono" readonly aria-label="New token" value=created.secret on:focus=|ev| {
-                        use leptos::wasm_bindgen::JsCast;
-                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) {
-                            input.select();
+            {move || {
+                secret()
+                    .map(|created| {
+                        view! {
+                            <div class="secret" role="status">
+                                <p>
+                                    <strong>{format!("Token \u{201c}{}\u{201d} created.", created.token.name)}</strong>
+                                    " Copy it now: it is not shown again."
+                                </p>
+                                <input
+                                    class="mono"
+                                    readonly
+                                    aria-label="New token"
+                                    value=created.secret
+                                    on:focus=|ev| {
+                                        use leptos::wasm_bindgen::JsCast;
+                                        if let Some(input) = ev
+                                            .target()
+                                            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                                        {
+                                            input.select();
+                                        }
+                                    }
+                                />
+                            </div>
                         }
-                    }/>
-                </div>
-            })}
+                    })
+            }}
         </section>
-        <FormError error=revoke_error/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+        <FormError error=revoke_error />
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading tokens…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match tokens.await {
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table>
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Token"</th><th scope="col">"Scopes"</th><th scope="col">"Environment"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|t| {
-                                        let id = t.id;
-                                        let revoked = t.revoked_at.is_some();
-                                        view! {
-                                            <tr class:inactive=revoked>
-                                                <td>{t.name.clone()}</td>
-                                                <td><code>{format!("{}…", t.prefix)}</code></td>
-                                                <td>{t.scopes.join(", ")}</td>
-                                                <td>{t.environment.clone().unwrap_or_else(|| "—".into())}</td>
-                                                <td><Timestamp at=t.created_at/></td>
-                                                <td>{match t.last_used_at { Some(at) => view! { <Timestamp at/> }.into_any(), None => "never".into_any() }}</td>
-                                                <td class="actions">
-                                                    {if revoked {
-                                                        "Revoked".into_any()
-                                                    } else {
-                                                        view! {
-                                                            <button type="button" class="danger" aria-label=format!("Revoke {}", t.name)
-                                                                on:click=move |_| { revoke.dispatch(RevokeToken { token_id: id }); }>"Revoke"</button>
-                                                        }.into_any()
-                                                    }}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Token"</th>
+                                            <th scope="col">"Scopes"</th>
+                                            <th scope="col">"Environment"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col">"Last used"</th>
+                                            <th scope="col">
+                                                <span class="sr-only">"Actions"</span>
+                                            </th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|t| {
+                                                let id = t.id;
+                                                let revoked = t.revoked_at.is_some();
+                                                view! {
+                                                    <tr class:inactive=revoked>
+                                                        <td>{t.name.clone()}</td>
+                                                        <td>
+                                                            <code>{format!("{}…", t.prefix)}</code>
+                                                        </td>
+                                                        <td>{t.scopes.join(", ")}</td>
+                                                        <td>{t.environment.clone().unwrap_or_else(|| "—".into())}</td>
+                                                        <td>
+                                                            <Timestamp at=t.created_at />
+                                                        </td>
+                                                        <td>
+                                                            {match t.last_used_at {
+                                                                Some(at) => view! { <Timestamp at /> }.into_any(),
+                                                                None => "never".into_any(),
+                                                            }}
+                                                        </td>
+                                                        <td class="actions">
+                                                            {if revoked {
+                                                                "Revoked".into_any()
+                                                            } else {
+                                                                view! {
+                                                                    <button
+                                                                        type="button"
+                                                                        class="danger"
+                                                                        aria-label=format!("Revoke {}", t.name)
+                                                                        on:click=move |_| {
+                                                                            revoke.dispatch(RevokeToken { token_id: id });
+                                                                        }
+                                                                    >
+                                                                        "Revoke"
+                                                                    </button>
+                                                                }
+                                                                    .into_any()
+                                                            }}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -1,9 +1,9 @@
 //! All SQL of accounts, sign-in throttling and machine tokens.
 
 use super::model::{Email, NewToken, Role, Scope, TokenView, UserView};
-use crate::audit::model::{Actor, Caller};
-use crate::audit::store::{record, Change};
 use crate::error::AppError;
+use crate::server::audit_trail::{record, Change};
+use crate::server::audit_trail::{Actor, Caller};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -39,13 +39,7 @@ fn user_json(user: &UserView) -> serde_json::Value {
 
 /// The audit record of a change to account `id`.
 fn user_change(action: &'static str, id: i64, before: Option<&UserView>, after: Option<&UserView>) -> Change<'static> {
-    Change {
-        action,
-        entity_type: "user",
-        entity_id: id.to_string(),
-        before: before.map(user_json),
-        after: after.map(user_json),
-    }
+    Change::between(action, "user", id, before.map(user_json), after.map(user_json))
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -316,6 +310,20 @@ fn token_json(token: &TokenView) -> serde_json::Value {
     json!({ "name": token.name, "prefix": token.prefix, "scopes": token.scopes, "environment": token.environment })
 }
 
+/// The environment check is the database's (a foreign key into the flags' environments): its
+/// refusal becomes the message at the field.
+fn unknown_environment(err: sqlx::Error, new: &NewToken) -> AppError {
+    let refused_environment =
+        err.as_database_error().is_some_and(|db| db.constraint() == Some("api_tokens_environment_fkey"));
+    match new.environment() {
+        Some(env) if refused_environment => AppError::validation(
+            "environment",
+            format!("There is no environment {:?} (add it with `pitwall env add {}`).", env.as_str(), env.as_str()),
+        ),
+        _ => err.into(),
+    }
+}
+
 pub async fn create_token(
     pool: &PgPool,
     caller: &Caller,
@@ -337,7 +345,8 @@ pub async fn create_token(
         caller.actor.user_id(),
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|err| unknown_environment(err, new))?;
     let token = TokenView {
         id: row.id,
         name: new.name().as_str().to_owned(),
@@ -348,18 +357,7 @@ pub async fn create_token(
         last_used_at: None,
         revoked_at: None,
     };
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "token.create",
-            entity_type: "api_token",
-            entity_id: token.id.to_string(),
-            before: None,
-            after: Some(token_json(&token)),
-        },
-    )
-    .await?;
+    record(&mut tx, caller, Change::created("token.create", "api_token", token.id, token_json(&token))).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -389,18 +387,7 @@ pub async fn revoke_token(pool: &PgPool, caller: &Caller, id: i64) -> Result<Tok
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::not_found(format!("Token {id}")))?;
-    record(
-        &mut tx,
-        caller,
-        Change {
-            action: "token.revoke",
-            entity_type: "api_token",
-            entity_id: id.to_string(),
-            before: Some(token_json(&token)),
-            after: None,
-        },
-    )
-    .await?;
+    record(&mut tx, caller, Change::removed("token.revoke", "api_token", id, token_json(&token))).await?;
     tx.commit().await?;
     Ok(token)
 }

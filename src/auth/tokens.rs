@@ -3,12 +3,11 @@
 
 use super::model::{CreatedToken, NewToken, Scope};
 use super::store;
-use crate::audit::model::{Actor, Caller};
 use crate::error::AppError;
+use crate::server::audit_trail::{Actor, Caller};
 use crate::server::client_ip::ClientIp;
-use crate::server::state::AppState;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -35,9 +34,6 @@ pub fn random_hex() -> String {
 
 /// Mints a token: 256 random bits, stored only as a hash; the secret is returned this once.
 pub async fn issue(pool: &PgPool, caller: &Caller, new: &NewToken) -> Result<CreatedToken, AppError> {
-    if let Some(env) = new.environment() {
-        crate::flags::store::require_environment(pool, "environment", env).await?;
-    }
     let secret = format!("{SECRET_PREFIX}{}", random_hex());
     let token = store::create_token(pool, caller, new, &hash_token(&secret), &secret[..SHOWN_PREFIX_LEN]).await?;
     Ok(CreatedToken { secret, token })
@@ -76,21 +72,27 @@ pub fn presented_secret(headers: &http::HeaderMap) -> Option<&str> {
 }
 
 /// Extractor for machine APIs: a live token (as `Authorization: Bearer …`, or bare, as some flag
-/// SDKs send it) holding scope `S`.
-pub struct TokenAuth<S: RequiredScope> {
+/// SDKs send it) holding scope `R`.
+pub struct TokenAuth<R: RequiredScope> {
     pub token_id: i64,
     pub environment: Option<String>,
     pub caller: Caller,
-    scope: PhantomData<S>,
+    scope: PhantomData<R>,
 }
 
-impl<S: RequiredScope> FromRequestParts<AppState> for TokenAuth<S> {
+impl<S, R> FromRequestParts<S> for TokenAuth<R>
+where
+    R: RequiredScope,
+    PgPool: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let secret = presented_secret(&parts.headers).ok_or(AppError::Unauthorized)?;
-        let token = store::use_token(&state.pool, &hash_token(secret)).await?.ok_or(AppError::Unauthorized)?;
-        if !token.scopes.contains(&S::SCOPE) {
+        let token =
+            store::use_token(&PgPool::from_ref(state), &hash_token(secret)).await?.ok_or(AppError::Unauthorized)?;
+        if !token.scopes.contains(&R::SCOPE) {
             return Err(AppError::Forbidden);
         }
         Ok(Self {

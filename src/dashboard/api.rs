@@ -1,6 +1,14 @@
 //! What the dashboard's system card shows.
 
+#[cfg(feature = "ssr")]
+use crate::auth::guard;
+#[cfg(feature = "ssr")]
+use crate::auth::model::Permission;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::context;
+#[cfg(feature = "ssr")]
+use crate::server::health::StartedAt;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,14 +23,12 @@ pub struct SystemFacts {
 
 #[server(endpoint = "dashboard/system")]
 pub async fn system_status() -> Result<SystemFacts, AppError> {
-    use crate::auth::guard;
-    use crate::auth::model::Permission;
     let auth = guard::authorize(Permission::UseConsole).await?;
     let started = std::time::Instant::now();
-    let counts = crate::auth::store::counts(&auth.state.pool).await?;
+    let counts = crate::auth::store::counts(&auth.pool).await?;
     Ok(SystemFacts {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        uptime_s: auth.state.started_at.elapsed().as_secs(),
+        uptime_s: context::expect::<StartedAt>()?.0.elapsed().as_secs(),
         database_ms: started.elapsed().as_millis() as u64,
         users: counts.active_users,
         active_tokens: counts.active_tokens,

@@ -2,7 +2,7 @@
 //! know about each flag worked out once per change instead of once per request.
 
 use super::model::{operator_name, to_unleash_json, EnvironmentSettings, Flag, PlaygroundResult, ROLLOUT_STRATEGY};
-use super::store::client_features;
+use super::unleash::client_features;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use unleash_types::client_features::{ClientFeature, Context, Segment, Strategy};

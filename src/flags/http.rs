@@ -2,24 +2,41 @@
 //! the Unleash client API. Both answer from the in-memory snapshot of the token's environment.
 
 use super::engine::{EnvironmentSnapshot, Evaluation};
+use super::live::LiveFlags;
 use super::model::Evaluations;
 use super::store;
 use crate::auth::tokens::{hash_token, presented_secret};
 use crate::error::AppError;
-use crate::server::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use unleash_types::client_features::Context;
+
+/// The flag APIs for apps' SDKs: token-authenticated, answered from memory.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+    LiveFlags: FromRef<S>,
+{
+    Router::new()
+        .route("/ofrep/v1/evaluate/flags", post(evaluate_all))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(evaluate_flag))
+        .route("/api/client/features", get(client_features))
+        .route("/api/client/register", post(register))
+        .route("/api/client/metrics", post(metrics))
+}
 
 /// A `flags:read` token's environment: the only flags its holder can read.
 pub struct FlagReader {
@@ -27,17 +44,22 @@ pub struct FlagReader {
     pub snapshot: Arc<EnvironmentSnapshot>,
 }
 
-impl FromRequestParts<AppState> for FlagReader {
+impl<S> FromRequestParts<S> for FlagReader
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+    LiveFlags: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let secret = presented_secret(&parts.headers).ok_or(AppError::Unauthorized)?;
-        let flags = state.flags.current();
+        let flags = LiveFlags::from_ref(state).current();
         let token = flags.tokens.get(&hash_token(secret)).ok_or(AppError::Unauthorized)?;
         let environment = token.flags_environment.clone().ok_or(AppError::Forbidden)?;
         let snapshot = flags.environments.get(&environment).cloned().ok_or(AppError::Forbidden)?;
         if token.due_for_touch() {
-            let (pool, id) = (state.pool.clone(), token.id);
+            let (pool, id) = (PgPool::from_ref(state), token.id);
             tokio::spawn(async move {
                 if let Err(err) = crate::auth::store::touch_token(&pool, id).await {
                     tracing::debug!(error = %err, "could not record token use");
@@ -263,7 +285,7 @@ fn request_etag(snapshot: &EnvironmentSnapshot, extra: &str, body: &[u8]) -> Str
 }
 
 /// `POST /ofrep/v1/evaluate/flags/{key}`
-pub async fn evaluate_flag(reader: FlagReader, Path(key): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn evaluate_flag(reader: FlagReader, Path(key): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     let context = match unleash_context(&body) {
         Ok(context) => context,
         Err((code, details)) => {
@@ -281,7 +303,7 @@ pub async fn evaluate_flag(reader: FlagReader, Path(key): Path<String>, headers:
 }
 
 /// `POST /ofrep/v1/evaluate/flags`: every flag of the environment, with `ETag` / `If-None-Match`.
-pub async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -> Response {
+async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -> Response {
     let context = match unleash_context(&body) {
         Ok(context) => context,
         Err((code, details)) => return OfrepError::new(StatusCode::BAD_REQUEST, None, code, details).into_response(),
@@ -304,7 +326,7 @@ pub async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -
 }
 
 /// `GET /api/client/features`: the environment in Unleash's client-features format.
-pub async fn client_features(reader: FlagReader, headers: HeaderMap) -> Response {
+async fn client_features(reader: FlagReader, headers: HeaderMap) -> Response {
     let snapshot = &reader.snapshot;
     if not_modified(&headers, &snapshot.etag) {
         return with_etag(snapshot.etag.clone(), StatusCode::NOT_MODIFIED, None::<()>);
@@ -339,7 +361,7 @@ struct Registration {
 }
 
 /// `POST /api/client/register`: an SDK says hello.
-pub async fn register(reader: FlagReader, State(state): State<AppState>, body: Bytes) -> Result<StatusCode, AppError> {
+async fn register(reader: FlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
     let registration: Registration = parse_body(&body)?;
     let app = bounded("appName", &registration.app_name)?;
     let instance = if registration.instance_id.trim().is_empty() {
@@ -347,8 +369,7 @@ pub async fn register(reader: FlagReader, State(state): State<AppState>, body: B
     } else {
         bounded("instanceId", &registration.instance_id)?
     };
-    store::register_client(&state.pool, &reader.environment, &app, &instance, registration.sdk_version.as_deref())
-        .await?;
+    store::register_client(&pool, &reader.environment, &app, &instance, registration.sdk_version.as_deref()).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -375,7 +396,7 @@ struct MetricsReport {
 }
 
 /// `POST /api/client/metrics`: per-flag yes/no counts, kept by the hour.
-pub async fn metrics(reader: FlagReader, State(state): State<AppState>, body: Bytes) -> Result<StatusCode, AppError> {
+async fn metrics(reader: FlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
     let report: MetricsReport = parse_body(&body)?;
     bounded("appName", &report.app_name)?;
     let counts: BTreeMap<String, Evaluations> = report
@@ -386,7 +407,7 @@ pub async fn metrics(reader: FlagReader, State(state): State<AppState>, body: By
         .map(|(key, c)| (key, Evaluations { yes: c.yes.max(0), no: c.no.max(0) }))
         .collect();
     if !counts.is_empty() {
-        store::record_metrics(&state.pool, &reader.environment, report.bucket.start, &counts).await?;
+        store::record_metrics(&pool, &reader.environment, report.bucket.start, &counts).await?;
     }
     Ok(StatusCode::ACCEPTED)
 }

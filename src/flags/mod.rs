@@ -2,9 +2,12 @@
 //! over OFREP and the Unleash client API.
 
 pub mod api;
+pub mod console;
 pub mod model;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
@@ -15,3 +18,14 @@ pub mod live;
 pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod unleash;
+
+#[cfg(feature = "ssr")]
+pub use http::routes;
+
+/// The domain's background jobs, started once per process.
+#[cfg(feature = "ssr")]
+pub fn spawn_jobs(pool: &sqlx::PgPool) {
+    scheduler::spawn(pool.clone());
+}

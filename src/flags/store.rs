@@ -5,14 +5,15 @@ use super::model::{
     to_unleash_json, ConstraintForm, EnvironmentName, EnvironmentSettings, Evaluations, Flag, FlagDefinition, FlagKey,
     FlagKind, FlagVersion, ImportPlan, NewSchedule, Schedule, ScheduledAction, Segment,
 };
-use crate::audit::model::Caller;
-use crate::audit::store::{record, Change};
+use super::unleash::client_features;
 use crate::error::AppError;
+use crate::server::audit_trail::Caller;
+use crate::server::audit_trail::{record, Change};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
-use unleash_types::client_features::{ClientFeature, ClientFeatures, Constraint, Segment as UnleashSegment};
+use unleash_types::client_features::{ClientFeatures, Constraint, Segment as UnleashSegment};
 
 pub const CHANNEL: &str = "pitwall_flags";
 
@@ -34,13 +35,12 @@ pub async fn add_environment(pool: &PgPool, caller: &Caller, name: &EnvironmentN
     if inserted == 0 {
         return Err(AppError::validation("name", format!("There already is an environment {:?}.", name.as_str())));
     }
-    let change = Change {
-        action: "flag_environment.create",
-        entity_type: "flag_environment",
-        entity_id: name.as_str().to_owned(),
-        before: None,
-        after: Some(serde_json::json!({ "name": name.as_str() })),
-    };
+    let change = Change::created(
+        "flag_environment.create",
+        "flag_environment",
+        name.as_str().to_owned(),
+        serde_json::json!({ "name": name.as_str() }),
+    );
     record(&mut tx, caller, change).await?;
     tx.commit().await?;
     Ok(())
@@ -189,7 +189,7 @@ async fn record_version(
     let after = serde_json::json!({
         "version": version.number, "archived": version.archived, "definition": version.definition, "summary": version.summary
     });
-    let change = Change { action, entity_type: "flag", entity_id: version.key.to_owned(), before, after: Some(after) };
+    let change = Change::between(action, "flag", version.key.to_owned(), before, Some(after));
     record(conn, caller, change).await
 }
 
@@ -373,15 +373,12 @@ async fn insert_segment(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| AppError::validation("name", format!("There already is a segment {name:?}.")))?;
-    let change = Change {
-        action: "flag_segment.create",
-        entity_type: "flag_segment",
-        entity_id: id.to_string(),
-        before: None,
-        after: Some(
-            serde_json::json!({ "name": name, "description": description, "constraints": to_unleash_json(&constraints) }),
-        ),
-    };
+    let change = Change::created(
+        "flag_segment.create",
+        "flag_segment",
+        id,
+        serde_json::json!({ "name": name, "description": description, "constraints": to_unleash_json(&constraints) }),
+    );
     record(conn, caller, change).await?;
     Ok(id)
 }
@@ -393,33 +390,6 @@ async fn unleash_segments(conn: &mut PgConnection) -> Result<Vec<UnleashSegment>
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| UnleashSegment { id: r.id, constraints: r.constraints.0 }).collect())
-}
-
-/// One environment in Unleash's client-features format: what SDKs fetch and export writes.
-pub fn client_features(flags: &[Flag], segments: Vec<UnleashSegment>, env: &str) -> ClientFeatures {
-    let features = flags
-        .iter()
-        .filter(|f| !f.archived)
-        .map(|flag| {
-            let d = &flag.definition;
-            let settings = d.settings(env);
-            ClientFeature {
-                name: flag.key.clone(),
-                feature_type: Some(d.kind.as_str().to_owned()),
-                description: Some(d.description.clone()).filter(|s| !s.is_empty()),
-                created_at: Some(flag.created_at),
-                last_seen_at: None,
-                enabled: settings.enabled,
-                stale: Some(flag.stale),
-                impression_data: Some(d.impression_data),
-                project: Some("default".to_owned()),
-                strategies: Some(settings.strategies),
-                variants: Some(settings.variants),
-                dependencies: Some(d.dependencies.clone()).filter(|deps| !deps.is_empty()),
-            }
-        })
-        .collect();
-    ClientFeatures { version: 2, features, segments: Some(segments), query: None, meta: None }
 }
 
 /// Everything the in-memory snapshots are built from, read in one transaction.
@@ -472,18 +442,6 @@ pub async fn export(pool: &PgPool, env: &EnvironmentName) -> Result<serde_json::
     let flags = list_flags(pool, Utc::now()).await?;
     let mut conn = pool.acquire().await?;
     Ok(to_unleash_json(&client_features(&flags, unleash_segments(&mut conn).await?, env.as_str())))
-}
-
-/// Reads a client-features document (what Unleash's `/api/client/features` and export give).
-pub fn parse_client_features(raw: &str) -> Result<ClientFeatures, AppError> {
-    let features: ClientFeatures = serde_json::from_str(raw)
-        .map_err(|err| AppError::validation("file", format!("Not an Unleash client-features document: {err}.")))?;
-    for feature in &features.features {
-        FlagKey::parse("file", &feature.name).map_err(|_| {
-            AppError::validation("file", format!("Flag name {:?} has spaces or control characters.", feature.name))
-        })?;
-    }
-    Ok(features)
 }
 
 /// Imports `features` into `env`, or with `apply = false` only says what would change.
@@ -642,15 +600,12 @@ pub async fn create_schedule(pool: &PgPool, caller: &Caller, key: &str, new: &Ne
     )
     .fetch_one(&mut *tx)
     .await?;
-    let change = Change {
-        action: "flag_schedule.create",
-        entity_type: "flag",
-        entity_id: key.to_owned(),
-        before: None,
-        after: Some(serde_json::json!({
-            "schedule": id, "environment": new.environment.as_str(), "run_at": new.run_at, "action": new.action.describe()
-        })),
-    };
+    let change = Change::created(
+        "flag_schedule.create",
+        "flag",
+        key.to_owned(),
+        serde_json::json!({ "schedule": id, "environment": new.environment.as_str(), "run_at": new.run_at, "action": new.action.describe() }),
+    );
     record(&mut tx, caller, change).await?;
     tx.commit().await?;
     Ok(id)
@@ -670,13 +625,7 @@ pub async fn cancel_schedule(pool: &PgPool, caller: &Caller, key: &str, id: i64)
     if cancelled.is_none() {
         return Err(AppError::conflict("That change has already been applied or cancelled."));
     }
-    let change = Change {
-        action: "flag_schedule.cancel",
-        entity_type: "flag",
-        entity_id: key.to_owned(),
-        before: Some(serde_json::json!({ "schedule": id })),
-        after: None,
-    };
+    let change = Change::removed("flag_schedule.cancel", "flag", key.to_owned(), serde_json::json!({ "schedule": id }));
     record(&mut tx, caller, change).await?;
     tx.commit().await?;
     Ok(())

@@ -1,9 +1,15 @@
 //! Server fns of incidents: authorize → parse → store.
 
+#[cfg(feature = "ssr")]
+use super::model::Severity;
 use super::model::{
     ActionItem, Incident, IncidentDraft, IncidentFilter, IncidentPatch, Kpis, Person, Postmortem, PostmortemSections,
     SeverityPolicy, TimelineEvent,
 };
+#[cfg(feature = "ssr")]
+use crate::auth::guard;
+#[cfg(feature = "ssr")]
+use crate::auth::model::Permission;
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -36,19 +42,17 @@ pub struct ActionItemList {
 
 #[server(endpoint = "incidents/list", input = Json)]
 pub async fn list_incidents(filter: IncidentFilter) -> Result<IncidentList, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
     let query = super::model::ListQuery::parse(&filter)?;
     let now = Utc::now();
-    let incidents = super::store::list(&auth.state.pool, &query, Some(auth.user.id), now).await?;
+    let incidents = super::store::list(&auth.pool, &query, Some(auth.user.id), now).await?;
     Ok(IncidentList { incidents, server_now: now })
 }
 
 #[server(endpoint = "incidents/get")]
 pub async fn get_incident(id: i64) -> Result<IncidentDetail, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
-    let pool = &auth.state.pool;
+    let pool = &auth.pool;
     let now = Utc::now();
     Ok(IncidentDetail {
         incident: super::store::incident(pool, id, now).await?,
@@ -62,32 +66,28 @@ pub async fn get_incident(id: i64) -> Result<IncidentDetail, AppError> {
 
 #[server(endpoint = "incidents/declare", input = Json)]
 pub async fn declare_incident(draft: IncidentDraft) -> Result<Incident, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let now = Utc::now();
     let new = super::model::NewIncident::parse(&draft, now)?;
-    super::store::declare(&auth.state.pool, &auth.caller, &new, now).await
+    super::store::declare(&auth.pool, &auth.caller, &new, now).await
 }
 
 #[server(endpoint = "incidents/edit", input = Json)]
 pub async fn edit_incident(id: i64, patch: IncidentPatch) -> Result<Incident, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let edit = super::model::Edit::parse(&patch)?;
-    super::store::edit(&auth.state.pool, &auth.caller, id, &edit, Utc::now()).await
+    super::store::edit(&auth.pool, &auth.caller, id, &edit, Utc::now()).await
 }
 
 #[server(endpoint = "incidents/acknowledge")]
 pub async fn acknowledge_incident(id: i64) -> Result<Incident, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
-    super::store::edit(&auth.state.pool, &auth.caller, id, &super::model::Edit::acknowledge(), Utc::now()).await
+    super::store::edit(&auth.pool, &auth.caller, id, &super::model::Edit::acknowledge(), Utc::now()).await
 }
 
 /// `visibility`: `note` (internal) or `public` (a public update).
 #[server(endpoint = "incidents/post")]
 pub async fn post_incident_event(id: i64, body: String, visibility: String) -> Result<TimelineEvent, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let body = super::model::EventBody::parse("body", &body)?;
     let public = match visibility.as_str() {
@@ -95,24 +95,22 @@ pub async fn post_incident_event(id: i64, body: String, visibility: String) -> R
         "note" => false,
         _ => return Err(AppError::validation("visibility", "Choose an internal note or a public update.")),
     };
-    super::store::add_event(&auth.state.pool, &auth.caller, id, &body, public).await
+    super::store::add_event(&auth.pool, &auth.caller, id, &body, public).await
 }
 
 /// `occurred_at` is RFC 3339 (the page converts the viewer's local time before sending).
 #[server(endpoint = "incidents/event_time")]
 pub async fn set_event_time(event_id: i64, occurred_at: String) -> Result<TimelineEvent, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let at = super::model::parse_time("occurred_at", &occurred_at)?
         .ok_or_else(|| AppError::validation("occurred_at", "Pick when it happened."))?;
-    super::store::set_event_time(&auth.state.pool, &auth.caller, event_id, at, Utc::now()).await
+    super::store::set_event_time(&auth.pool, &auth.caller, event_id, at, Utc::now()).await
 }
 
 #[server(endpoint = "incidents/severities")]
 pub async fn severity_policies() -> Result<Vec<SeverityPolicy>, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
-    super::store::policies(&auth.state.pool).await
+    super::store::policies(&auth.pool).await
 }
 
 #[server(endpoint = "incidents/severities/save")]
@@ -125,35 +123,30 @@ pub async fn save_severity(
     resolution: String,
     cadence: String,
 ) -> Result<(), AppError> {
-    use super::model::{Severity, SeverityPolicy};
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::DefineSeverities).await?;
     let severity = Severity::new("level", level)?;
     let policy = SeverityPolicy::parse(severity, &name, &description, &examples, &response, &resolution, &cadence)?;
-    super::store::save_policy(&auth.state.pool, &auth.caller, &policy).await
+    super::store::save_policy(&auth.pool, &auth.caller, &policy).await
 }
 
 #[server(endpoint = "incidents/postmortem/start")]
 pub async fn start_postmortem(id: i64) -> Result<Postmortem, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
-    super::store::start_postmortem(&auth.state.pool, &auth.caller, id, Utc::now()).await
+    super::store::start_postmortem(&auth.pool, &auth.caller, id, Utc::now()).await
 }
 
 #[server(endpoint = "incidents/postmortem/save", input = Json)]
 pub async fn save_postmortem(id: i64, sections: PostmortemSections) -> Result<(), AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let sections = sections.parse()?;
-    super::store::save_postmortem(&auth.state.pool, &auth.caller, id, &sections).await
+    super::store::save_postmortem(&auth.pool, &auth.caller, id, &sections).await
 }
 
 #[server(endpoint = "incidents/postmortem/status")]
 pub async fn set_postmortem_status(id: i64, status: String) -> Result<(), AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let status = super::model::PostmortemStatus::parse("status", &status)?;
-    super::store::set_postmortem_status(&auth.state.pool, &auth.caller, id, status).await
+    super::store::set_postmortem_status(&auth.pool, &auth.caller, id, status).await
 }
 
 #[server(endpoint = "incidents/action_items/add")]
@@ -164,36 +157,32 @@ pub async fn add_action_item(
     due_on: String,
     kind: String,
 ) -> Result<(), AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let item = super::model::NewActionItem::parse(&title, &owner_id, &due_on, &kind)?;
-    super::store::add_action_item(&auth.state.pool, &auth.caller, id, &item).await.map(|_| ())
+    super::store::add_action_item(&auth.pool, &auth.caller, id, &item).await.map(|_| ())
 }
 
 #[server(endpoint = "incidents/action_items/status")]
 pub async fn set_action_item_status(item_id: i64, status: String) -> Result<(), AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::ManageIncidents).await?;
     let status = super::model::ActionStatus::parse("status", &status)?;
-    super::store::set_action_item_status(&auth.state.pool, &auth.caller, item_id, status).await
+    super::store::set_action_item_status(&auth.pool, &auth.caller, item_id, status).await
 }
 
 /// Open action items of every incident, due first.
 #[server(endpoint = "incidents/action_items")]
 pub async fn open_action_items() -> Result<ActionItemList, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
-    let items = super::store::action_items(&auth.state.pool, None, true).await?;
+    let items = super::store::action_items(&auth.pool, None, true).await?;
     Ok(ActionItemList { items, today: Utc::now().date_naive() })
 }
 
 /// KPIs over the last 30 and 90 days.
 #[server(endpoint = "incidents/metrics")]
 pub async fn incident_metrics() -> Result<Vec<Kpis>, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
     let now = Utc::now();
-    let facts = super::store::facts_since(&auth.state.pool, now - chrono::Duration::days(90)).await?;
+    let facts = super::store::facts_since(&auth.pool, now - chrono::Duration::days(90)).await?;
     Ok([30, 90]
         .into_iter()
         .map(|days| {
@@ -207,7 +196,6 @@ pub async fn incident_metrics() -> Result<Vec<Kpis>, AppError> {
 /// The incident, its timeline and post-mortem as one Markdown document.
 #[server(endpoint = "incidents/export")]
 pub async fn export_incident(id: i64) -> Result<String, AppError> {
-    use crate::auth::{guard, model::Permission};
     let auth = guard::authorize(Permission::UseConsole).await?;
-    super::store::export(&auth.state.pool, id, Utc::now()).await
+    super::store::export(&auth.pool, id, Utc::now()).await
 }

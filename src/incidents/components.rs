@@ -31,8 +31,12 @@ fn ClockView(name: &'static str, key: &'static str, clock: Clock, now: ReadSigna
     let due = clock.due_at.format("due %Y-%m-%d %H:%M:%S UTC").to_string();
     let current = Memo::new(move |_| clock.at(now.get()));
     view! {
-        <div class=move || format!("clock {}", current.get().state.as_str()) data-clock=key
-            data-state=move || current.get().state.as_str() title=due>
+        <div
+            class=move || format!("clock {}", current.get().state.as_str())
+            data-clock=key
+            data-state=move || current.get().state.as_str()
+            title=due
+        >
             <span class="clock-name">{name}</span>
             <strong class="clock-state">{move || current.get().state.label()}</strong>
             <span class="clock-time">{move || clock_text(&current.get())}</span>
@@ -53,8 +57,8 @@ pub fn SlaClocks(sla: Sla, now: ReadSignal<DateTime<Utc>>) -> impl IntoView {
     let update_state = move || if next_update.is_some_and(|due| due <= now.get()) { "breached" } else { "on_track" };
     view! {
         <div class="clocks" role="group" aria-label="SLA clocks">
-            <ClockView name="Response" key="response" clock=sla.response now/>
-            <ClockView name="Resolution" key="resolution" clock=sla.resolution now/>
+            <ClockView name="Response" key="response" clock=sla.response now />
+            <ClockView name="Resolution" key="resolution" clock=sla.resolution now />
             <div class=move || format!("clock {}", update_state()) data-clock="update">
                 <span class="clock-name">"Next public update"</span>
                 <span class="clock-time">{update_text}</span>
@@ -81,24 +85,43 @@ pub fn OpenIncidentsCard() -> impl IntoView {
     view! {
         <section class="card wide" aria-labelledby="incidents-card">
             <h2 id="incidents-card">"Open incidents"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match open.await {
-                        Ok(list) if list.incidents.is_empty() => view! { <p><span class="dot ok"></span>"No open incidents."</p> }.into_any(),
+                        Ok(list) if list.incidents.is_empty() => {
+                            view! {
+                                <p>
+                                    <span class="dot ok"></span>
+                                    "No open incidents."
+                                </p>
+                            }
+                                .into_any()
+                        }
                         Ok(list) => {
                             let now = use_ticking_clock(list.server_now);
                             view! {
                                 <ul class="incident-summaries">
-                                    {list.incidents.into_iter().map(|i| view! {
-                                        <li>
-                                            <SeverityBadge severity=i.severity/>" "
-                                            <a href=format!("/incidents/{}", i.id)>{i.title.clone()}</a>" "
-                                            <StatusBadge status=i.status/>
-                                            <SlaClocks sla=i.sla.clone() now/>
-                                        </li>
-                                    }).collect_view()}
+                                    {list
+                                        .incidents
+                                        .into_iter()
+                                        .map(|i| {
+                                            view! {
+                                                <li>
+                                                    <SeverityBadge severity=i.severity />
+                                                    " "
+                                                    <a href=format!("/incidents/{}", i.id)>{i.title.clone()}</a>
+                                                    " "
+                                                    <StatusBadge status=i.status />
+                                                    <SlaClocks sla=i.sla.clone() now />
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </ul>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
@@ -116,25 +139,46 @@ pub fn OverdueActionItemsCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="action-items-card">
             <h2 id="action-items-card">"Overdue action items"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match items.await {
                         Ok(list) => {
                             let today = list.today;
                             let overdue: Vec<_> = list.items.into_iter().filter(|i| i.overdue(today)).collect();
                             if overdue.is_empty() {
-                                view! { <p><span class="dot ok"></span>"None overdue."</p> }.into_any()
+                                view! {
+                                    <p>
+                                        <span class="dot ok"></span>
+                                        "None overdue."
+                                    </p>
+                                }
+                                    .into_any()
                             } else {
                                 view! {
                                     <ul class="activity">
-                                        {overdue.into_iter().map(|item| view! {
-                                            <li>
-                                                <span class="dot bad"></span>{item.title.clone()}" · due "{item.due_on.map(|d| d.to_string())}
-                                                " · "<a href=format!("/incidents/{}/postmortem", item.incident_id)>{format!("#{}", item.incident_id)}</a>
-                                            </li>
-                                        }).collect_view()}
+                                        {overdue
+                                            .into_iter()
+                                            .map(|item| {
+                                                view! {
+                                                    <li>
+                                                        <span class="dot bad"></span>
+                                                        {item.title.clone()}
+                                                        " · due "
+                                                        {item.due_on.map(|d| d.to_string())}
+                                                        " · "
+                                                        <a href=format!(
+                                                            "/incidents/{}/postmortem",
+                                                            item.incident_id,
+                                                        )>{format!("#{}", item.incident_id)}</a>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
                                     </ul>
-                                }.into_any()
+                                }
+                                    .into_any()
                             }
                         }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),

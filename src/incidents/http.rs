@@ -8,27 +8,40 @@ use super::store;
 use crate::auth::tokens::{IncidentsRead, IncidentsWrite, TokenAuth};
 use crate::error::AppError;
 use crate::server::api_json::ApiJson;
-use crate::server::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+{
+    Router::new()
+        .route("/api/v1/incidents", get(list).post(declare))
+        .route("/api/v1/incidents/{id}", get(read).patch(patch))
+        .route("/api/v1/incidents/{id}/updates", post(post_update))
+        .route("/api/v1/incidents/{id}/export.md", get(export))
+}
 
 fn incident_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::not_found(format!("Incident {raw:?}")))
 }
 
 /// `POST /api/v1/incidents`
-pub async fn declare(
+async fn declare(
     token: TokenAuth<IncidentsWrite>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     ApiJson(draft): ApiJson<IncidentDraft>,
 ) -> Result<(StatusCode, Json<Incident>), AppError> {
     let now = Utc::now();
     let new = NewIncident::parse(&draft, now)?;
-    Ok((StatusCode::CREATED, Json(store::declare(&state.pool, &token.caller, &new, now).await?)))
+    Ok((StatusCode::CREATED, Json(store::declare(&pool, &token.caller, &new, now).await?)))
 }
 
 #[derive(Deserialize)]
@@ -48,9 +61,9 @@ pub struct ListParams {
 }
 
 /// `GET /api/v1/incidents[?open=true&status=&severity=&from=&to=&q=]`: most urgent first.
-pub async fn list(
+async fn list(
     _token: TokenAuth<IncidentsRead>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<Incident>>, AppError> {
     let open = match params.open.as_deref() {
@@ -67,7 +80,7 @@ pub async fn list(
         ..IncidentFilter::default()
     };
     let query = ListQuery::parse(&filter)?;
-    Ok(Json(store::list(&state.pool, &query, None, Utc::now()).await?))
+    Ok(Json(store::list(&pool, &query, None, Utc::now()).await?))
 }
 
 #[derive(Serialize)]
@@ -78,26 +91,26 @@ pub struct IncidentWithTimeline {
 }
 
 /// `GET /api/v1/incidents/{id}`: the incident and its timeline.
-pub async fn get(
+async fn read(
     _token: TokenAuth<IncidentsRead>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Path(id): Path<String>,
 ) -> Result<Json<IncidentWithTimeline>, AppError> {
     let id = incident_id(&id)?;
-    let incident = store::incident(&state.pool, id, Utc::now()).await?;
-    Ok(Json(IncidentWithTimeline { incident, timeline: store::timeline(&state.pool, id).await? }))
+    let incident = store::incident(&pool, id, Utc::now()).await?;
+    Ok(Json(IncidentWithTimeline { incident, timeline: store::timeline(&pool, id).await? }))
 }
 
 /// `PATCH /api/v1/incidents/{id}`: any editable field; `{"acknowledge": true}` for a first response now.
-pub async fn patch(
+async fn patch(
     token: TokenAuth<IncidentsWrite>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> Result<Json<Incident>, AppError> {
     let id = incident_id(&id)?;
     let edit = Edit::parse(&patch)?;
-    Ok(Json(store::edit(&state.pool, &token.caller, id, &edit, Utc::now()).await?))
+    Ok(Json(store::edit(&pool, &token.caller, id, &edit, Utc::now()).await?))
 }
 
 #[derive(Deserialize)]
@@ -110,24 +123,24 @@ pub struct UpdateRequest {
 }
 
 /// `POST /api/v1/incidents/{id}/updates`: `{"body", "public"}`; public ones go to the status page.
-pub async fn post_update(
+async fn post_update(
     token: TokenAuth<IncidentsWrite>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Path(id): Path<String>,
     ApiJson(update): ApiJson<UpdateRequest>,
 ) -> Result<(StatusCode, Json<TimelineEvent>), AppError> {
     let id = incident_id(&id)?;
     let body = EventBody::parse("body", &update.body)?;
-    Ok((StatusCode::CREATED, Json(store::add_event(&state.pool, &token.caller, id, &body, update.public).await?)))
+    Ok((StatusCode::CREATED, Json(store::add_event(&pool, &token.caller, id, &body, update.public).await?)))
 }
 
 /// `GET /api/v1/incidents/{id}/export.md`
-pub async fn export(
+async fn export(
     _token: TokenAuth<IncidentsRead>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let id = incident_id(&id)?;
-    let markdown = store::export(&state.pool, id, Utc::now()).await?;
+    let markdown = store::export(&pool, id, Utc::now()).await?;
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], markdown))
 }

@@ -3,9 +3,12 @@
 
 pub mod api;
 pub mod components;
+pub mod console;
 pub mod model;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
@@ -14,3 +17,12 @@ pub mod markdown;
 pub mod sla_watch;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use http::routes;
+
+/// The domain's background jobs, started once per process.
+#[cfg(feature = "ssr")]
+pub fn spawn_jobs(pool: &sqlx::PgPool) {
+    sla_watch::spawn(pool.clone());
+}

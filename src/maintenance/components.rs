@@ -66,14 +66,23 @@ pub fn MaintenanceBanner() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                state.await.ok().and_then(|s| s.current).map(|w| view! {
-                    <div class="maintenance-banner" role="status">
-                        <strong>"Maintenance is on"</strong>
-                        " · "{w.message.clone()}" · "
-                        <LiveDurations window=w/>
-                        " · "<a href="/maintenance">"Manage"</a>
-                    </div>
-                })
+                state
+                    .await
+                    .ok()
+                    .and_then(|s| s.current)
+                    .map(|w| {
+                        view! {
+                            <div class="maintenance-banner" role="status">
+                                <strong>"Maintenance is on"</strong>
+                                " · "
+                                {w.message.clone()}
+                                " · "
+                                <LiveDurations window=w />
+                                " · "
+                                <a href="/maintenance">"Manage"</a>
+                            </div>
+                        }
+                    })
             })}
         </Transition>
     }
@@ -86,24 +95,55 @@ pub fn MaintenanceCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="maintenance-card">
             <h2 id="maintenance-card">"Maintenance"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match state.await {
-                        Ok(s) => view! {
-                            <dl class="facts">
-                                <dt>"Now"</dt>
-                                <dd>{match s.current {
-                                    Some(w) => view! { <span class="dot warn"></span>"On: "{w.reason.clone()}" · "<LiveDurations window=w/> }.into_any(),
-                                    None => view! { <span class="dot ok"></span>"Off" }.into_any(),
-                                }}</dd>
-                                <dt>"Next window"</dt>
-                                <dd>{match s.next {
-                                    Some(w) => view! { <Timestamp at=w.planned_start/>" · "{w.reason} }.into_any(),
-                                    None => view! { "None scheduled" }.into_any(),
-                                }}</dd>
-                            </dl>
-                            <a href="/maintenance">"Maintenance →"</a>
-                        }.into_any(),
+                        Ok(s) => {
+                            view! {
+                                <dl class="facts">
+                                    <dt>"Now"</dt>
+                                    <dd>
+                                        {match s.current {
+                                            Some(w) => {
+                                                view! {
+                                                    <span class="dot warn"></span>
+                                                    "On: "
+                                                    {w.reason.clone()}
+                                                    " · "
+                                                    <LiveDurations window=w />
+                                                }
+                                                    .into_any()
+                                            }
+                                            None => {
+                                                view! {
+                                                    <span class="dot ok"></span>
+                                                    "Off"
+                                                }
+                                                    .into_any()
+                                            }
+                                        }}
+                                    </dd>
+                                    <dt>"Next window"</dt>
+                                    <dd>
+                                        {match s.next {
+                                            Some(w) => {
+                                                view! {
+                                                    <Timestamp at=w.planned_start />
+                                                    " · "
+                                                    {w.reason}
+                                                }
+                                                    .into_any()
+                                            }
+                                            None => view! { "None scheduled" }.into_any(),
+                                        }}
+                                    </dd>
+                                </dl>
+                                <a href="/maintenance">"Maintenance →"</a>
+                            }
+                                .into_any()
+                        }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -1,20 +1,36 @@
 //! The machine API: the public state for apps that check for themselves, and start/end for
 //! deploy scripts holding a `maintenance:write` token.
 
+use super::live::LiveState;
 use super::model::{parse_start, NewWindow, PublicState, Start, WindowView};
 use super::store;
 use crate::auth::tokens::{MaintenanceWrite, TokenAuth};
 use crate::error::AppError;
-use crate::server::state::AppState;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Deserialize;
+use sqlx::PgPool;
+
+/// Maintenance's machine API. `GET /api/v1/maintenance` is public and answered from memory (apps
+/// may poll it on every request of theirs); start and end take a `maintenance:write` token.
+pub fn routes<S>() -> (Router<S>, Router<S>)
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+    LiveState: FromRef<S>,
+{
+    let public = Router::new().route("/api/v1/maintenance", get(public_state));
+    let api =
+        Router::new().route("/api/v1/maintenance/windows", post(start)).route("/api/v1/maintenance/end", post(end));
+    (public, api)
+}
 
 /// `GET /api/v1/maintenance`: public, answered from the process's live view (no query per call).
-pub async fn public_state(State(state): State<AppState>) -> Response {
-    let snapshot = state.maintenance.current();
+async fn public_state(State(live): State<LiveState>) -> Response {
+    let snapshot = live.current();
     let mut response = Json(PublicState::of(&snapshot.now_and_next)).into_response();
     // The site's own pages may ask from the browser: the answer is public.
     response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -36,27 +52,24 @@ pub struct StartRequest {
 }
 
 /// `POST /api/v1/maintenance/windows`: start now, or schedule.
-pub async fn start(
+async fn start(
     token: TokenAuth<MaintenanceWrite>,
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
     Json(body): Json<StartRequest>,
 ) -> Result<(StatusCode, Json<WindowView>), AppError> {
     let now = chrono::Utc::now();
     let start = parse_start("starts_at", &body.starts_at, now)?;
     let new = NewWindow::parse(&body.reason, &body.message, start, &body.duration, now)?;
     let window = match start {
-        Start::Now => store::start_now(&state.pool, &token.caller, &new).await?,
-        Start::At(_) => store::schedule(&state.pool, &token.caller, &new).await?,
+        Start::Now => store::start_now(&pool, &token.caller, &new).await?,
+        Start::At(_) => store::schedule(&pool, &token.caller, &new).await?,
     };
     Ok((StatusCode::CREATED, Json(window)))
 }
 
 /// `POST /api/v1/maintenance/end`: ends the maintenance in progress.
-pub async fn end(
-    token: TokenAuth<MaintenanceWrite>,
-    State(state): State<AppState>,
-) -> Result<Json<WindowView>, AppError> {
-    store::end_current(&state.pool, &token.caller)
+async fn end(token: TokenAuth<MaintenanceWrite>, State(pool): State<PgPool>) -> Result<Json<WindowView>, AppError> {
+    store::end_current(&pool, &token.caller)
         .await?
         .map(Json)
         .ok_or_else(|| AppError::conflict("Maintenance is not on."))

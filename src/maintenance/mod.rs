@@ -3,10 +3,13 @@
 
 pub mod api;
 pub mod components;
+pub mod console;
 pub mod model;
 pub mod pages;
 pub mod recurrence;
 
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod gate;
 #[cfg(feature = "ssr")]
@@ -19,3 +22,12 @@ pub mod scheduler;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod visitor_page;
+
+#[cfg(feature = "ssr")]
+pub use http::routes;
+
+/// The domain's background jobs, started once per process (the gate starts them too).
+#[cfg(feature = "ssr")]
+pub fn spawn_jobs(pool: &sqlx::PgPool) {
+    scheduler::spawn(pool.clone());
+}

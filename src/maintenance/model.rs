@@ -10,45 +10,15 @@ use std::net::IpAddr;
 pub const DEFAULT_REASON: &str = "Scheduled maintenance";
 pub const DEFAULT_MESSAGE: &str = "We are updating to improve your experience.";
 
-/// Statuspage's lifecycle: scheduled → in progress → completed, or cancelled before it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowState {
-    Scheduled,
-    InProgress,
-    Completed,
-    Cancelled,
-}
-
-impl WindowState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WindowState::Scheduled => "scheduled",
-            WindowState::InProgress => "in_progress",
-            WindowState::Completed => "completed",
-            WindowState::Cancelled => "cancelled",
-        }
+crate::text_enum!(
+    /// Statuspage's lifecycle: scheduled → in progress → completed, or cancelled before it starts.
+    WindowState("window state") {
+        Scheduled = "scheduled" / "Scheduled",
+        InProgress = "in_progress" / "In progress",
+        Completed = "completed" / "Completed",
+        Cancelled = "cancelled" / "Cancelled",
     }
-
-    /// Reads the stored form; the database's CHECK constraint allows nothing else.
-    pub fn from_stored(raw: &str) -> Self {
-        match raw {
-            "in_progress" => WindowState::InProgress,
-            "completed" => WindowState::Completed,
-            "cancelled" => WindowState::Cancelled,
-            _ => WindowState::Scheduled,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            WindowState::Scheduled => "Scheduled",
-            WindowState::InProgress => "In progress",
-            WindowState::Completed => "Completed",
-            WindowState::Cancelled => "Cancelled",
-        }
-    }
-}
+);
 
 /// One step of a window's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,9 @@ use super::model::{
     SiteSettings, WindowEvent, WindowState, WindowView,
 };
 use super::recurrence::RecurrenceRule;
-use crate::audit::model::Caller;
-use crate::audit::store::{record, Change};
 use crate::error::AppError;
+use crate::server::audit_trail::Caller;
+use crate::server::audit_trail::{record, Change};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ipnet::IpNet;
 use serde_json::{json, Value};
@@ -177,9 +177,8 @@ async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError
     Ok(tx)
 }
 
-/// Commits, telling every process's watcher to re-read.
-async fn commit(mut tx: Transaction<'static, Postgres>) -> Result<(), AppError> {
-    sqlx::query!("SELECT FROM pg_notify($1, '')", CHANNEL).execute(&mut *tx).await?;
+/// Commits; the tables' triggers tell every process's watcher to re-read.
+async fn commit(tx: Transaction<'static, Postgres>) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
@@ -211,13 +210,7 @@ async fn audit_window(
             "actual_start": w.actual_start, "actual_end": w.actual_end, "missed": w.missed,
         })
     };
-    let change = Change {
-        action,
-        entity_type: "maintenance_window",
-        entity_id: after.id.to_string(),
-        before: before.map(snapshot),
-        after: Some(snapshot(after)),
-    };
+    let change = Change::between(action, "maintenance_window", after.id, before.map(snapshot), Some(snapshot(after)));
     record(conn, caller, change).await
 }
 
@@ -426,13 +419,12 @@ pub async fn create_recurrence(
     record(
         &mut tx,
         caller,
-        Change {
-            action: "maintenance.recurrence.create",
-            entity_type: "maintenance_recurrence",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "reason": reason, "message": message, "rule": view.summary })),
-        },
+        Change::created(
+            "maintenance.recurrence.create",
+            "maintenance_recurrence",
+            id,
+            json!({ "reason": reason, "message": message, "rule": view.summary }),
+        ),
     )
     .await?;
     materialise(&mut tx, now).await?;
@@ -462,13 +454,13 @@ pub async fn stop_recurrence(pool: &PgPool, caller: &Caller, id: i64) -> Result<
     record(
         &mut tx,
         caller,
-        Change {
-            action: "maintenance.recurrence.stop",
-            entity_type: "maintenance_recurrence",
-            entity_id: id.to_string(),
-            before: Some(json!({ "reason": stopped, "active": true })),
-            after: Some(json!({ "reason": stopped, "active": false, "cancelled_windows": cancelled })),
-        },
+        Change::updated(
+            "maintenance.recurrence.stop",
+            "maintenance_recurrence",
+            id,
+            json!({ "reason": stopped, "active": true }),
+            json!({ "reason": stopped, "active": false, "cancelled_windows": cancelled }),
+        ),
     )
     .await?;
     commit(tx).await
@@ -680,7 +672,7 @@ async fn audit_settings(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), AppError> {
-    record(conn, caller, Change { action, entity_type: "maintenance_settings", entity_id, before, after }).await
+    record(conn, caller, Change::between(action, "maintenance_settings", entity_id, before, after)).await
 }
 
 pub async fn allow(pool: &PgPool, caller: &Caller, entry: &AllowedNetwork) -> Result<AllowedNetworkView, AppError> {

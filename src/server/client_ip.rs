@@ -1,13 +1,14 @@
 //! The client's address: the TCP peer, or the first untrusted hop of `X-Forwarded-For` when the
 //! peer is a trusted proxy.
 
-use super::state::AppState;
+use super::config::Config;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
@@ -48,10 +49,10 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
         let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        let ip = resolve(peer.ip(), forwarded, &state.config.trusted_proxies);
+        let ip = resolve(peer.ip(), forwarded, &config.trusted_proxies);
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await

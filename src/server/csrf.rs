@@ -1,12 +1,13 @@
 //! Cross-site request refusal, on top of SameSite cookies: a state-changing request must come
 //! from Pitwall's own origin.
 
-use super::state::AppState;
+use super::config::Config;
 use crate::error::AppError;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, Method};
+use std::sync::Arc;
 
 /// Whether a request is same-origin. `expected` is the configured public origin; without one,
 /// the request's own `Host` is the origin (a forged cross-site request names the real host but
@@ -39,8 +40,8 @@ fn origin_of(url: &str) -> String {
     }
 }
 
-pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_same_origin(req.method(), req.headers(), state.config.public_url.as_deref()) {
+pub async fn middleware(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    if is_same_origin(req.method(), req.headers(), config.public_url.as_deref()) {
         next.run(req).await
     } else {
         tracing::warn!(path = %req.uri().path(), "cross-origin request refused");

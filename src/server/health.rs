@@ -1,16 +1,32 @@
 //! `GET /healthz` (liveness: always 200 while the process serves) and `GET /readyz` (200 only
 //! while the database answers). Both report the same checks.
 
-use super::state::AppState;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use http::StatusCode;
 use serde::Serialize;
+use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
 /// How long the database may take to answer before it counts as unreachable.
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// When this process started, for the uptime it reports.
+#[derive(Debug, Clone, Copy)]
+pub struct StartedAt(pub Instant);
+
+/// `/healthz` and `/readyz`, for any app state that has the pool and the start time.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+    StartedAt: FromRef<S>,
+{
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+}
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "snake_case")]
@@ -41,9 +57,9 @@ struct Report {
     checks: Checks,
 }
 
-async fn check_database(state: &AppState) -> Check {
+async fn check_database(pool: &PgPool) -> Check {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, sqlx::query("SELECT 1").execute(&state.pool)).await;
+    let outcome = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, sqlx::query("SELECT 1").execute(pool)).await;
     let response_ms = started.elapsed().as_millis() as u64;
     let error = match outcome {
         Ok(Ok(_)) => None,
@@ -56,25 +72,25 @@ async fn check_database(state: &AppState) -> Check {
     Check { status: if error.is_some() { Status::Error } else { Status::Ok }, response_ms, error }
 }
 
-async fn report(state: &AppState, down_status: Status) -> Report {
-    let database = check_database(state).await;
+async fn report(pool: &PgPool, started_at: StartedAt, down_status: Status) -> Report {
+    let database = check_database(pool).await;
     let status = if database.status == Status::Ok { Status::Ok } else { down_status };
     Report {
         status,
         version: env!("CARGO_PKG_VERSION"),
-        uptime_s: state.started_at.elapsed().as_secs(),
+        uptime_s: started_at.0.elapsed().as_secs(),
         checks: Checks { database },
     }
 }
 
 /// The process is alive; a database outage makes it `degraded`, not dead.
-pub async fn healthz(State(state): State<AppState>) -> Json<impl Serialize> {
-    Json(report(&state, Status::Degraded).await)
+async fn healthz(State(pool): State<PgPool>, State(started_at): State<StartedAt>) -> Json<impl Serialize> {
+    Json(report(&pool, started_at, Status::Degraded).await)
 }
 
 /// Ready to serve: 503 while the database is unreachable.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let report = report(&state, Status::Error).await;
+async fn readyz(State(pool): State<PgPool>, State(started_at): State<StartedAt>) -> Response {
+    let report = report(&pool, started_at, Status::Error).await;
     let code = if report.status == Status::Ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, Json(report)).into_response()
 }

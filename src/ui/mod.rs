@@ -4,6 +4,42 @@ use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+/// A console page as a lazy route: built with `cargo leptos --split`, the browser downloads the
+/// page's code when it first opens the page, not with the sign-in page. `lazy_page!(FlagsRoute => FlagsPage)`
+/// makes `FlagsRoute`, to be routed as `view={Lazy::<FlagsRoute>::new()}`.
+#[macro_export]
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),+ $(,)?) => {$(
+        #[derive(Clone)]
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> leptos::prelude::AnyView {
+                let _ = this;
+                leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> })
+            }
+        }
+    )+};
+}
+
+/// Bumps `reload` (which the page's resources read) each time an action succeeds, so the page
+/// shows what the action changed.
+pub fn reload_on_success<T, S>(value: S, reload: RwSignal<u32>)
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            reload.update(|n| *n += 1);
+        }
+    });
+}
+
 /// The error of an action's last run, if it failed.
 pub fn last_error<T, S>(value: S) -> Signal<Option<AppError>>
 where
@@ -36,14 +72,30 @@ pub fn FormField(
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(name)));
     let input = match value {
         Some(bound) => view! {
-            <input id=id.clone() name=name type=kind autocomplete=autocomplete autofocus=autofocus required=required
-                aria-invalid=move || message.get().is_some().to_string() aria-describedby=format!("{id}-msg")
-                bind:value=bound/>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                autofocus=autofocus
+                required=required
+                aria-invalid=move || message.get().is_some().to_string()
+                aria-describedby=format!("{id}-msg")
+                bind:value=bound
+            />
         }
         .into_any(),
         None => view! {
-            <input id=id.clone() name=name type=kind autocomplete=autocomplete autofocus=autofocus required=required
-                aria-invalid=move || message.get().is_some().to_string() aria-describedby=format!("{id}-msg")/>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                autofocus=autofocus
+                required=required
+                aria-invalid=move || message.get().is_some().to_string()
+                aria-describedby=format!("{id}-msg")
+            />
         }
         .into_any(),
     };
@@ -52,7 +104,7 @@ pub fn FormField(
             <label for=id.clone()>{label}</label>
             {input}
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <FieldError id=format!("{id}-msg") message/>
+            <FieldError id=format!("{id}-msg") message />
         </div>
     }
 }
@@ -60,7 +112,11 @@ pub fn FormField(
 /// The validation message slot under a field (kept in the page even when empty, for screen readers).
 #[component]
 pub fn FieldError(id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    view! { <p class="field-error" id=id role="alert">{move || message.get()}</p> }
+    view! {
+        <p class="field-error" id=id role="alert">
+            {move || message.get()}
+        </p>
+    }
 }
 
 /// Errors that belong to no field: permission, conflict, throttling, server trouble.
@@ -69,7 +125,9 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     let message = move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| e.to_string());
     view! {
         <Show when=move || message().is_some()>
-            <p class="form-error" role="alert">{message}</p>
+            <p class="form-error" role="alert">
+                {message}
+            </p>
         </Show>
     }
 }
@@ -92,7 +150,9 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
             <p>{error.to_string()}</p>
             <p class="hint">{hint}</p>
             <Show when=move || sign_in>
-                <a href="/signin" rel="external">"Sign in again"</a>
+                <a href="/signin" rel="external">
+                    "Sign in again"
+                </a>
             </Show>
         </section>
     }
@@ -108,7 +168,11 @@ pub fn Timestamp(at: DateTime<Utc>) -> impl IntoView {
         local.set(Some(at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S (UTC%:z)").to_string()));
     });
     let shown = utc.clone();
-    view! { <time datetime=at.to_rfc3339() title=utc>{move || local.get().unwrap_or_else(|| shown.clone())}</time> }
+    view! {
+        <time datetime=at.to_rfc3339() title=utc>
+            {move || local.get().unwrap_or_else(|| shown.clone())}
+        </time>
+    }
 }
 
 /// Text safe inside `<title>`, for titles made of user input: leptos_meta writes a `<Title>`'s text

@@ -1,8 +1,7 @@
 //! CLI exit codes that need no database.
 
+use crate::support::BIN;
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
 
 #[test]
 fn unreachable_database_is_an_infrastructure_error() {

@@ -2,14 +2,12 @@
 //! with the running server, `/readyz` reports a stopped database, restarts reuse the data, and
 //! the last process out stops the cluster.
 
-use crate::support::{ResponseExt, OWNER_EMAIL, PASSWORD};
+use crate::support::{ResponseExt, BIN, OWNER_EMAIL, PASSWORD};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
 
 fn pitwall(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);

@@ -2,13 +2,10 @@
 //! OFREP, the OFREP and Unleash client API contracts, tokens per environment, versioned edits,
 //! revert, roles, scheduled changes with two processes, stale marking, and the CLI.
 
-use crate::maintenance::within;
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
 
 fn spec_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/unleash-client-spec")

@@ -1,7 +1,6 @@
 //! The gate in front of a real upstream on loopback: who gets the maintenance page, who gets
 //! through, the bypass cookie, upgrades, an unreachable upstream, and a database that goes away.
 
-use crate::maintenance::within;
 use crate::support::*;
 use axum::body::Body;
 use axum::extract::Request;

@@ -1,7 +1,6 @@
 //! Incidents through the console's server fns and the machine API: SLA clocks, edits and their
 //! validation, roles, audit, post-mortems, breaches with two processes, and escaping.
 
-use crate::maintenance::within;
 use crate::support::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -574,12 +573,8 @@ async fn cli_declares_lists_and_exports() {
     let app = TestApp::spawn().await;
     let url = app.database_url().await;
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pitwall"))
-            .arg("incident")
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
+        let out =
+            std::process::Command::new(BIN).arg("incident").args(args).env("DATABASE_URL", &url).output().unwrap();
         (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
     };
     let (code, out, err) = cli(&["declare", "--sev", "1", "--title", "Site down", "--component", "web"]);

@@ -5,26 +5,9 @@
 use crate::support::*;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use std::time::Instant;
 
 async fn public_state(app: &TestApp) -> Value {
     app.machine().get(app.url("/api/v1/maintenance")).send().await.unwrap().assert_ok().await
-}
-
-/// Polls `check` every 20 ms for up to `limit`; returns how long it took to hold.
-pub async fn within<F, Fut>(limit: std::time::Duration, mut check: F) -> std::time::Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if check().await {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "condition not met within {limit:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 async fn events(app: &TestApp, window: i64) -> Vec<(String, String)> {

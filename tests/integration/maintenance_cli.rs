@@ -3,8 +3,6 @@
 use crate::support::*;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
-
 struct Cli {
     url: String,
 }

@@ -1,9 +1,9 @@
 //! Test harness: each test gets the app on port 0 over a fresh database on a real Postgres —
 //! the one in `DATABASE_URL`, else a private embedded cluster under `target/`.
 
+use pitwall::app::startup::Application;
 use pitwall::server::config::Config;
 use pitwall::server::embedded_pg::EmbeddedPostgres;
-use pitwall::server::startup::Application;
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 use reqwest::{redirect, Response, StatusCode};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::OnceCell;
 
+/// The `pitwall` binary, for tests that run the CLI or a second process.
+pub const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -285,4 +287,20 @@ impl ResponseExt for Response {
 pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
     (body["kind"] == "validation" && body["field"] == field)
         .then(|| body["message"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Polls `check` every 20 ms for up to `limit`; returns how long it took to hold.
+pub async fn within<F, Fut>(limit: std::time::Duration, mut check: F) -> std::time::Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if check().await {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "condition not met within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

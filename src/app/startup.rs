@@ -1,19 +1,16 @@
 //! Assembling the application: router, middleware, listener, graceful shutdown.
 
-use super::assets::{self, AssetNames};
-use super::config::Config;
-use super::db::{self, Database, DatabaseError};
 use super::state::AppState;
-use super::{client_ip, csrf, health, jobs, sessions};
-use crate::app::{shell, App};
+use super::{shell, App};
 use crate::auth::guard;
 use crate::flags::live::LiveFlags;
-use crate::flags::{http as flags_http, scheduler as flags_scheduler};
-use crate::incidents::{http as incidents_http, sla_watch};
 use crate::maintenance::live::LiveState;
-use crate::maintenance::{http as maintenance_http, scheduler};
+use crate::server::assets::{self, AssetNames};
+use crate::server::config::Config;
+use crate::server::db::{self, Database, DatabaseError};
+use crate::server::{client_ip, csrf, health, jobs, sessions};
+use crate::{audit, flags, incidents, maintenance};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
 use axum::Router;
 use http::header::CACHE_CONTROL;
 use http::HeaderValue;
@@ -67,9 +64,10 @@ impl Application {
         leptos_options.site_addr =
             listener.local_addr().map_err(|source| StartupError::Bind { addr: config.listen, source })?;
         jobs::spawn_session_sweeper(pool.clone());
-        scheduler::spawn(pool.clone());
-        sla_watch::spawn(pool.clone());
-        flags_scheduler::spawn(pool.clone());
+        // Each domain's background jobs: one line per domain that has any.
+        maintenance::spawn_jobs(&pool);
+        incidents::spawn_jobs(&pool);
+        flags::spawn_jobs(&pool);
         let maintenance = LiveState::start(pool.clone()).await;
         let flags = LiveFlags::start(pool.clone()).await;
         let state = AppState::new(leptos_options, pool, config, assets, maintenance, flags);
@@ -94,41 +92,25 @@ impl Application {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutting down");
-}
-
+/// Every domain's routes under one security policy: the console (pages, server fns and the
+/// token APIs that act for a person or a deploy script) behind sessions, CSRF and the guard; the
+/// public and SDK endpoints beside it; the same headers and compression on everything.
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let context_state = state.clone();
-    let provide_state = move || provide_context(context_state.clone());
+    let provide_state = move || context_state.provide_contexts();
+    let (maintenance_public, maintenance_api) = maintenance::routes();
 
     let console = Router::new()
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .route("/api/v1/audit", get(crate::audit::http::list))
-        .route("/api/v1/maintenance/windows", post(maintenance_http::start))
-        .route("/api/v1/maintenance/end", post(maintenance_http::end))
-        .route("/api/v1/incidents", get(incidents_http::list).post(incidents_http::declare))
-        .route("/api/v1/incidents/{id}", get(incidents_http::get).patch(incidents_http::patch))
-        .route("/api/v1/incidents/{id}/updates", post(incidents_http::post_update))
-        .route("/api/v1/incidents/{id}/export.md", get(incidents_http::export))
+        // Machine APIs with scoped tokens: one line per domain.
+        .merge(audit::routes())
+        .merge(maintenance_api)
+        .merge(incidents::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(from_fn_with_state(state.clone(), guard::page_access))
         .layer(from_fn_with_state(state.clone(), guard::resolve_user))
@@ -138,20 +120,14 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
     let ops = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .merge(health::routes())
         // Public and answered from memory: apps may poll it on every request of theirs.
-        .route("/api/v1/maintenance", get(maintenance_http::public_state))
+        .merge(maintenance_public)
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
     // For apps' flag SDKs: token-authenticated, answered from memory, revalidated by ETag.
-    let flag_apis = Router::new()
-        .route("/ofrep/v1/evaluate/flags", post(flags_http::evaluate_all))
-        .route("/ofrep/v1/evaluate/flags/{key}", post(flags_http::evaluate_flag))
-        .route("/api/client/features", get(flags_http::client_features))
-        .route("/api/client/register", post(flags_http::register))
-        .route("/api/client/metrics", post(flags_http::metrics))
-        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    let flag_apis =
+        flags::routes().layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
 
     Router::new()
         .merge(assets::pkg_router(&state.config.site_root, PKG_DIR, state.assets.hashed))

@@ -1,0 +1,61 @@
+//! The process's state, assembled from the parts each domain and the infrastructure need. Handlers
+//! take only the part they use (`State<PgPool>`, `State<LiveFlags>`, …) through `FromRef`; server
+//! fns get the same parts from the Leptos context, provided here.
+
+use crate::auth::guard::UsersExist;
+use crate::flags::live::LiveFlags;
+use crate::maintenance::live::LiveState;
+use crate::server::assets::AssetNames;
+use crate::server::config::Config;
+use crate::server::health::StartedAt;
+use axum::extract::FromRef;
+use leptos::prelude::{provide_context, LeptosOptions};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub assets: Arc<AssetNames>,
+    pub started_at: StartedAt,
+    pub users_exist: UsersExist,
+    /// This process's view of maintenance, kept current by its watcher.
+    pub maintenance: LiveState,
+    /// This process's compiled flags and flag tokens, kept current by their watcher.
+    pub flags: LiveFlags,
+}
+
+impl AppState {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: PgPool,
+        config: Config,
+        assets: AssetNames,
+        maintenance: LiveState,
+        flags: LiveFlags,
+    ) -> Self {
+        Self {
+            leptos_options,
+            pool,
+            config: Arc::new(config),
+            assets: Arc::new(assets),
+            started_at: StartedAt(Instant::now()),
+            users_exist: UsersExist::default(),
+            maintenance,
+            flags,
+        }
+    }
+
+    /// Makes each part available to the server fns and pages of one request.
+    pub fn provide_contexts(&self) {
+        provide_context(self.pool.clone());
+        provide_context(self.assets.clone());
+        provide_context(self.started_at);
+        provide_context(self.users_exist.clone());
+        provide_context(self.maintenance.clone());
+        provide_context(self.flags.clone());
+    }
+}
