@@ -88,7 +88,8 @@ test('built assets have hashed names, long-lived caching and compression', async
   );
   expect(scripts.length).toBeGreaterThanOrEqual(2);
   for (const href of scripts) {
-    expect(href).toMatch(/\/pkg\/pitwall\.[A-Za-z0-9_-]+\.(js|wasm|css)$/);
+    // The main bundle, and the chunks of the page (split by route): every name carries its hash.
+    expect(href).toMatch(/\/pkg\/(pitwall|chunk_\d+|split_\w+|__wasm_split)\.[A-Za-z0-9_-]+\.(js|wasm|css)$/);
     const res = await request.get(href, { headers: { 'accept-encoding': 'br, gzip' } });
     expect(res.status()).toBe(200);
     expect(res.headers()['cache-control']).toBe('public, max-age=31536000, immutable');

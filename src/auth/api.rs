@@ -50,11 +50,14 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
 #[server(endpoint = "setup")]
 pub async fn setup_owner(email: String, password: String, confirm: String) -> Result<(), AppError> {
     let ctx = guard::anonymous()?;
+    // Read from the context before the first await: the request's reactive owner is not
+    // guaranteed to be current when the future resumes.
+    let users_exist = context::expect::<guard::UsersExist>()?;
     let email = Email::parse("email", &email)?;
     let password = NewPassword::parse_confirmed("password", &password, "confirm", &confirm)?;
     let hash = pw::hash(&password).await?;
     let user = store::create_first_owner(&ctx.pool, &email, &hash, ctx.client_ip).await?;
-    context::expect::<guard::UsersExist>()?.mark();
+    users_exist.mark();
     guard::begin_session(&guard::session().await?, user.id, 1).await
 }
 

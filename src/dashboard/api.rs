@@ -23,12 +23,14 @@ pub struct SystemFacts {
 
 #[server(endpoint = "dashboard/system")]
 pub async fn system_status() -> Result<SystemFacts, AppError> {
+    // Context first: the request's reactive owner is not guaranteed to be current after an await.
+    let started_at = context::expect::<StartedAt>()?;
     let auth = guard::authorize(Permission::UseConsole).await?;
     let started = std::time::Instant::now();
     let counts = crate::auth::store::counts(&auth.pool).await?;
     Ok(SystemFacts {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        uptime_s: context::expect::<StartedAt>()?.0.elapsed().as_secs(),
+        uptime_s: started_at.0.elapsed().as_secs(),
         database_ms: started.elapsed().as_millis() as u64,
         users: counts.active_users,
         active_tokens: counts.active_tokens,

@@ -199,9 +199,10 @@ pub async fn cancel_schedule(key: String, id: i64) -> Result<(), AppError> {
 /// snapshot apps are served from.
 #[server(endpoint = "flags/playground", input = Json)]
 pub async fn playground(context: PlaygroundContext) -> Result<Vec<PlaygroundResult>, AppError> {
+    let flags = context::expect::<LiveFlags>()?;
     guard::authorize(Permission::UseConsole).await?;
     let properties = context.properties()?;
-    let snapshot = context::expect::<LiveFlags>()?.current();
+    let snapshot = flags.current();
     let env = snapshot
         .environments
         .get(context.environment.trim())
