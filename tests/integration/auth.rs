@@ -176,10 +176,50 @@ async fn https_public_url_makes_the_cookie_secure() {
 #[tokio::test]
 async fn sign_out_ends_the_session() {
     let app = TestApp::spawn().await;
-    let owner = app.setup_owner().await;
-    owner.call("sign_out", &[]).await.assert_ok().await;
-    assert_eq!(owner.get("/").await.status(), StatusCode::SEE_OTHER);
-    owner.call("users/list", &[]).await.assert_error(401).await;
+    app.setup_owner().await;
+    // The cookie as a client that keeps it would replay it: signing out must end the session on
+    // the server, not only ask the browser to drop the cookie.
+    let cookie = signed_in_cookie(&app).await;
+    assert_eq!(get_with_cookie(&app, "/", &cookie).await.status(), StatusCode::OK);
+    let out = app
+        .machine()
+        .post(app.url("/api/sign_out"))
+        .header("origin", &app.base)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    out.assert_ok().await;
+    assert_eq!(get_with_cookie(&app, "/", &cookie).await.status(), StatusCode::SEE_OTHER);
+    let list = app
+        .machine()
+        .post(app.url("/api/users/list"))
+        .header("origin", &app.base)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    list.assert_error(401).await;
+}
+
+/// Signs the owner in with a client that keeps no cookies; returns `pitwall_session=…` as the
+/// `Cookie` header would carry it.
+async fn signed_in_cookie(app: &TestApp) -> String {
+    let res = app
+        .machine()
+        .post(app.url("/api/sign_in"))
+        .header("origin", &app.base)
+        .form(&[("email", OWNER_EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = session_cookie(&res).expect("sign-in sets the session cookie");
+    res.assert_ok().await;
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    app.machine().get(app.url(path)).header("cookie", cookie).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -302,16 +342,31 @@ async fn cross_origin_posts_are_refused_and_change_nothing() {
 
 #[tokio::test]
 async fn sessions_expire_after_the_configured_idle_time() {
-    let app = TestApp::spawn_with(&[("PITWALL_SESSION_IDLE", "2s")]).await;
-    let owner = app.setup_owner().await;
-    // Activity keeps the session alive past the idle time…
-    for _ in 0..3 {
-        tokio::time::sleep(std::time::Duration::from_millis(900)).await;
-        assert_eq!(owner.get("/").await.status(), StatusCode::OK);
-    }
-    // …and a pause longer than it ends the session.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(owner.get("/").await.status(), StatusCode::SEE_OTHER);
+    let app = TestApp::spawn_with(&[("PITWALL_SESSION_IDLE", "20m")]).await;
+    app.setup_owner().await;
+    let cookie = signed_in_cookie(&app).await;
+    let expires_in = || async {
+        let seconds: f64 = sqlx::query_scalar(
+            "SELECT EXTRACT(EPOCH FROM max(expiry_date) - now())::float8 FROM tower_sessions.session",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        seconds
+    };
+    // Each request renews the session for the configured idle time, kept on the server…
+    assert_eq!(get_with_cookie(&app, "/", &cookie).await.status(), StatusCode::OK);
+    let left = expires_in().await;
+    assert!((1190.0..=1200.0).contains(&left), "a request renews the session for 20 min, not {left} s");
+    // …and once that time has passed without a request (aged on the server, the cookie kept as a
+    // client would replay it), the same cookie no longer signs anyone in.
+    sqlx::query("UPDATE tower_sessions.session SET expiry_date = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = get_with_cookie(&app, "/", &cookie).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/signin"), "{}", location(&res));
 }
 
 #[tokio::test]
