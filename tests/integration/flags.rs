@@ -335,6 +335,9 @@ async fn variants_carry_typed_payloads_and_weights_must_add_up() {
         }
         *seen.entry(body["variant"].as_str().unwrap().to_owned()).or_insert(0) += 1;
     }
+    // Both variants are served, each to a fair share of the 200 users (50/50 weights), so both
+    // payload checks above ran.
+    assert_eq!(seen.keys().map(String::as_str).collect::<Vec<_>>(), ["blue", "green"], "{seen:?}");
     assert!(seen.values().all(|n| *n > 60), "both variants are served: {seen:?}");
 }
 
