@@ -300,14 +300,29 @@ async fn the_bypass_link_sets_a_signed_cookie_that_rotation_voids() {
 
 #[tokio::test]
 async fn guessing_the_bypass_key_is_rate_limited() {
+    // The limit is exactly ten: after nine wrong keys the right one still works…
     let (_app, owner, gate) = gate_during_maintenance("").await;
     let key = bypass_key(&owner).await;
     let client = visitor();
-    for guess in 0..10 {
+    guess_wrong(&client, &gate, 9).await;
+    let right = client.get(format!("{}/?bypass={key}", gate.base)).send().await.unwrap();
+    assert_eq!(right.status(), 303, "the right key after nine wrong ones");
+    cookie_of(&right);
+
+    // …and after ten (a gate of its own, so the count starts at zero) it earns nothing.
+    let (_app, owner, gate) = gate_during_maintenance("").await;
+    let key = bypass_key(&owner).await;
+    guess_wrong(&client, &gate, 10).await;
+    let locked = client.get(format!("{}/?bypass={key}", gate.base)).send().await.unwrap();
+    assert_eq!(locked.status(), 503, "locked out after 10 guesses");
+    assert!(locked.headers().get("set-cookie").is_none(), "no cookie while locked out");
+}
+
+async fn guess_wrong(client: &reqwest::Client, gate: &TestGate, times: usize) {
+    for guess in 0..times {
         let url = format!("{}/?bypass=wrong{guess}", gate.base);
-        assert_eq!(status(&client, &url, &[]).await, 503, "a wrong key is an ordinary visit");
+        assert_eq!(status(client, &url, &[]).await, 503, "a wrong key is an ordinary visit");
     }
-    assert_eq!(status(&client, &format!("{}/?bypass={key}", gate.base), &[]).await, 503, "locked out after 10 guesses");
 }
 
 #[tokio::test]
