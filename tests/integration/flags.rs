@@ -715,3 +715,61 @@ async fn segments_are_reusable_targeting() {
     assert_eq!(document["segments"][0]["id"], id);
     assert_eq!(document["features"][0]["strategies"][0]["segments"], json!([id]));
 }
+
+#[tokio::test]
+async fn a_single_flag_answer_revalidates_by_etag() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    create_flag(&owner, "checkout", "release").await;
+    set_enabled(&owner, "checkout", "production", true, 1).await.assert_ok().await;
+    let prod = flag_token(&owner, "production").await;
+    served(&app, &prod, "checkout").await;
+    let single = |etag: Option<String>| {
+        let mut request = app
+            .machine()
+            .post(app.url("/ofrep/v1/evaluate/flags/checkout"))
+            .bearer_auth(&prod)
+            .json(&json!({"context": {"targetingKey": "u1"}}));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send()
+    };
+    let first = single(None).await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.assert_ok().await["value"], true);
+
+    // Nothing changed: 304 with no body.
+    let again = single(Some(etag.clone())).await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    // The flag changed: the old tag no longer matches, and the new answer says so.
+    set_enabled(&owner, "checkout", "production", false, 2).await.assert_ok().await;
+    within(Duration::from_secs(5), || async { single(Some(etag.clone())).await.unwrap().status() == 200 }).await;
+    let changed = single(Some(etag.clone())).await.unwrap();
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(changed.assert_ok().await["value"], false);
+}
+
+#[tokio::test]
+async fn a_new_environment_has_every_existing_flag_off() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    for key in ["checkout", "search"] {
+        create_flag(&owner, key, "release").await;
+        set_enabled(&owner, key, "production", true, 1).await.assert_ok().await;
+    }
+    owner.call("flags/add-environment", &[("name", "staging")]).await.assert_ok().await;
+    let staging = flag_token(&owner, "staging").await;
+    served(&app, &staging, "checkout").await;
+    for key in ["checkout", "search"] {
+        let body = ofrep(&app, &staging, key, json!({"targetingKey": "u1"})).await.assert_ok().await;
+        assert_eq!((body["value"].clone(), body["reason"].clone()), (json!(false), json!("DISABLED")), "{key}: {body}");
+    }
+    // Production is as it was.
+    let prod = flag_token(&owner, "production").await;
+    served(&app, &prod, "checkout").await;
+    assert_eq!(ofrep(&app, &prod, "search", json!({"targetingKey": "u1"})).await.assert_ok().await["value"], true);
+}
