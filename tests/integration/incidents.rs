@@ -134,6 +134,72 @@ async fn timestamps_out_of_order_are_refused_with_the_field_and_change_nothing()
     assert_eq!(backfilled["sla"]["response"]["due_at"], incident["sla"]["response"]["due_at"]);
 }
 
+#[tokio::test]
+async fn monitoring_records_mitigation_and_timeline_times_can_be_backfilled_after_the_start() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let started = chrono::Utc::now() - chrono::Duration::hours(1);
+    let incident = owner
+        .call_json(
+            "incidents/declare",
+            json!({"draft": {"title": "Checkout errors", "severity": 2, "started_at": started.to_rfc3339()}}),
+        )
+        .await
+        .assert_ok()
+        .await;
+    let id = incident["id"].as_i64().unwrap();
+    let mitigated_at = || async {
+        let at: Option<chrono::DateTime<chrono::Utc>> =
+            sqlx::query_scalar("SELECT mitigated_at FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        at
+    };
+    assert_eq!(mitigated_at().await, None);
+
+    // Moving to monitoring is the mitigation: its time is recorded.
+    let before = chrono::Utc::now();
+    edit(&owner, id, json!({"status": "monitoring"})).await.assert_ok().await;
+    let mitigated = mitigated_at().await.expect("monitoring records mitigation");
+    assert!(mitigated >= before - chrono::Duration::seconds(1) && mitigated <= chrono::Utc::now(), "{mitigated}");
+
+    // A timeline entry moves to when it really happened…
+    let event: i64 = sqlx::query_scalar("SELECT id FROM incident_events WHERE incident_id = $1 AND kind = 'declared'")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let pool = &app.pool;
+    let occurred = |event: i64| async move {
+        let at: chrono::DateTime<chrono::Utc> =
+            sqlx::query_scalar("SELECT occurred_at FROM incident_events WHERE id = $1")
+                .bind(event)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        at
+    };
+    let backfilled = started + chrono::Duration::minutes(10);
+    owner
+        .call("incidents/event_time", &[("event_id", &event.to_string()), ("occurred_at", &backfilled.to_rfc3339())])
+        .await
+        .assert_ok()
+        .await;
+    assert_eq!(occurred(event).await.timestamp(), backfilled.timestamp());
+
+    // …but not to before the incident started: refused at the field, nothing changed.
+    let too_early = started - chrono::Duration::minutes(1);
+    let body = owner
+        .call("incidents/event_time", &[("event_id", &event.to_string()), ("occurred_at", &too_early.to_rfc3339())])
+        .await
+        .assert_error(422)
+        .await;
+    assert!(field_error(&body, "occurred_at").unwrap().contains("before the incident started"), "{body}");
+    assert_eq!(occurred(event).await.timestamp(), backfilled.timestamp());
+}
+
 async fn declare_blank_title(browser: &Browser) -> Value {
     browser
         .call_json("incidents/declare", json!({"draft": {"title": "  ", "severity": 1}}))
