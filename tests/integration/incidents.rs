@@ -200,6 +200,47 @@ async fn monitoring_records_mitigation_and_timeline_times_can_be_backfilled_afte
     assert_eq!(occurred(event).await.timestamp(), backfilled.timestamp());
 }
 
+#[tokio::test]
+async fn metrics_report_mtta_mttr_compliance_and_mtbf_of_known_incidents() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let a = declare(&owner, "Checkout down", 2).await["id"].as_i64().unwrap();
+    let b = declare(&owner, "Slow search", 3).await["id"].as_i64().unwrap();
+    // Known history, with targets of 15 min to respond and 2 h to resolve for both:
+    // A started 5 min before it was declared, answered in 10 min, resolved 1 h after it started;
+    // B answered in 40 min (late) and resolved after 3 h (late).
+    let backfill = "UPDATE incidents SET response_target_s = 900, resolution_target_s = 7200,
+            started_at = now() - make_interval(secs => $2), declared_at = now() - make_interval(secs => $3),
+            acknowledged_at = now() - make_interval(secs => $3) + make_interval(secs => $4),
+            resolved_at = now() - make_interval(secs => $2) + make_interval(secs => $5), status = 'resolved'
+        WHERE id = $1";
+    for (id, started_ago, declared_ago, ack_after, resolved_after) in
+        [(a, 36_300.0, 36_000.0, 600.0, 3_600.0), (b, 18_000.0, 18_000.0, 2_400.0, 10_800.0)]
+    {
+        sqlx::query(backfill)
+            .bind(id)
+            .bind(started_ago)
+            .bind(declared_ago)
+            .bind(ack_after)
+            .bind(resolved_after)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    let kpis = owner.call("incidents/metrics", &[]).await.assert_ok().await;
+    let month = &kpis[0];
+    assert_eq!(month["days"], 30);
+    assert_eq!(month["total"], 2);
+    assert_eq!(month["by_severity"], json!([0, 1, 1, 0]));
+    assert_eq!(month["mtta_s"], 1_500, "(600 + 2400) / 2");
+    assert_eq!(month["mttr_s"], 7_200, "(3600 + 10800) / 2, from the start");
+    assert_eq!(month["response_compliance"], 50.0);
+    assert_eq!(month["resolution_compliance"], 50.0);
+    assert_eq!(month["mtbf_s"], 1_288_800, "(30 days − 4 h down) / 2");
+    assert_eq!(kpis[1]["days"], 90);
+    assert_eq!(kpis[1]["mtbf_s"], 3_880_800, "(90 days − 4 h down) / 2");
+}
+
 async fn declare_blank_title(browser: &Browser) -> Value {
     browser
         .call_json("incidents/declare", json!({"draft": {"title": "  ", "severity": 1}}))
