@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod embedded;
 mod flags;
+mod from_memory;
 mod gate;
 mod health;
 mod incidents;

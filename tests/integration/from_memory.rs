@@ -1,0 +1,80 @@
+//! What the README promises is served from memory keeps answering while the database is away:
+//! flag evaluation over OFREP and the public maintenance state.
+
+use crate::support::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[tokio::test]
+async fn flags_and_maintenance_state_answer_with_the_database_cut_off() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    owner
+        .call(
+            "flags/create",
+            &[("key", "checkout"), ("name", ""), ("kind", "release"), ("description", ""), ("tags", "")],
+        )
+        .await
+        .assert_ok()
+        .await;
+    owner
+        .call(
+            "flags/toggle",
+            &[("key", "checkout"), ("environment", "production"), ("enabled", "true"), ("version", "1")],
+        )
+        .await
+        .assert_ok()
+        .await;
+    let token = owner
+        .call_json("tokens/create", json!({"name": "sdk", "scopes": ["flags:read"], "environment": "production"}))
+        .await
+        .assert_ok()
+        .await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    owner
+        .call("maintenance/start", &[("reason", "Database upgrade"), ("message", "Back in a bit"), ("duration", "1h")])
+        .await
+        .assert_ok()
+        .await;
+    let evaluate = || {
+        app.machine()
+            .post(app.url("/ofrep/v1/evaluate/flags/checkout"))
+            .bearer_auth(&token)
+            .json(&json!({"context": {"targetingKey": "u1"}}))
+            .send()
+    };
+    let maintenance = || app.machine().get(app.url("/api/v1/maintenance")).send();
+    within(Duration::from_secs(5), || async {
+        let res = evaluate().await.unwrap();
+        res.status() == 200 && res.json::<Value>().await.unwrap()["value"] == true
+    })
+    .await;
+    // The process's view follows the change (NOTIFY): wait until it shows the window.
+    within(Duration::from_secs(5), || async {
+        maintenance().await.unwrap().json::<Value>().await.unwrap()["active"] == true
+    })
+    .await;
+    let state_before: Value = maintenance().await.unwrap().assert_ok().await;
+
+    // The database goes away: no new connections, the open ones cut.
+    let admin = admin_pool().await;
+    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", app.database)).execute(&admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&app.database)
+        .execute(&admin)
+        .await
+        .unwrap();
+    // The app itself says so…
+    within(Duration::from_secs(10), || async {
+        app.machine().get(app.url("/readyz")).send().await.unwrap().status() == 503
+    })
+    .await;
+    // …and still answers both from what it holds.
+    let body = evaluate().await.unwrap().assert_ok().await;
+    assert_eq!((body["value"].clone(), body["reason"].clone()), (json!(true), json!("STATIC")), "{body}");
+    assert_eq!(maintenance().await.unwrap().assert_ok().await, state_before);
+
+    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
+}
