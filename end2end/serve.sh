@@ -13,5 +13,7 @@ data_dir="${PITWALL_E2E_DATA_DIR:-/tmp/pitwall-e2e-$$}"
 # World-searchable so the cluster can run as the unprivileged postgres user when we are root.
 mkdir -p -m 755 "$data_dir"
 unset DATABASE_URL
+# The set-up code the browser tests type (a real start prints a random one).
+export PITWALL_SETUP_CODE=e2e-setup-code-2026
 export PITWALL_DATA_DIR="$data_dir" LEPTOS_SITE_ROOT=target/site PITWALL_LISTEN="127.0.0.1:${PITWALL_E2E_PORT:-3999}"
 exec "$bin" serve

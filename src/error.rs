@@ -10,6 +10,10 @@ pub enum AppError {
     /// Input refused; `field` names the form field the message belongs to.
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// A machine API's request refused as malformed or out of bounds (400); `field` names the
+    /// part of the body.
+    #[error("{message}")]
+    BadRequest { field: String, message: String },
     #[error("Sign in to continue.")]
     Unauthorized,
     #[error("Your role does not allow this.")]
@@ -18,9 +22,14 @@ pub enum AppError {
     NotFound { what: String },
     #[error("{message}")]
     Conflict { message: String },
-    /// Refused for now but worth retrying later (throttling, database busy).
+    /// Refused for now but worth retrying later (throttling, database busy); `retry_after_s`
+    /// becomes the `Retry-After` header when known.
     #[error("{message}")]
-    Unavailable { message: String },
+    Unavailable {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_s: Option<u64>,
+    },
     /// Details are logged on the server, never sent.
     #[error("Something went wrong on our side. It has been logged.")]
     Internal,
@@ -34,6 +43,10 @@ impl AppError {
         Self::Validation { field: field.to_owned(), message: message.into() }
     }
 
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        Self::BadRequest { field: field.to_owned(), message: message.into() }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound { what: what.into() }
     }
@@ -43,7 +56,12 @@ impl AppError {
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::Unavailable { message: message.into() }
+        Self::Unavailable { message: message.into(), retry_after_s: None }
+    }
+
+    /// Unavailable, with when to try again.
+    pub fn unavailable_for(message: impl Into<String>, retry_after_s: u64) -> Self {
+        Self::Unavailable { message: message.into(), retry_after_s: Some(retry_after_s) }
     }
 
     /// The message to show beside `field`, if this error is about it.
@@ -57,6 +75,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Validation { .. } => 422,
+            Self::BadRequest { .. } => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound { .. } => 404,
@@ -78,7 +97,12 @@ impl FromServerFnError for AppError {
     fn ser(&self) -> leptos::server_fn::Bytes {
         // Server fn error responses carry the error's own HTTP status, not a blanket 500.
         #[cfg(feature = "ssr")]
-        set_response_status(self.status_code());
+        {
+            set_response_status(self.status_code());
+            if let Self::Unavailable { retry_after_s: Some(seconds), .. } = self {
+                set_retry_after(*seconds);
+            }
+        }
         serde_json::to_vec(self)
             .map(Into::into)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(b"{\"kind\":\"internal\"}"))
@@ -92,6 +116,14 @@ pub fn set_response_status(status: u16) {
         (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status))
     {
         options.set_status(code);
+    }
+}
+
+/// Tells the client of the response being rendered when to retry (with a 503).
+#[cfg(feature = "ssr")]
+fn set_retry_after(seconds: u64) {
+    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
     }
 }
 
@@ -126,10 +158,14 @@ mod server {
                 .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
                 .unwrap_or_else(|| "internal".into());
             let mut body = serde_json::json!({ "error": kind, "message": self.to_string() });
-            if let AppError::Validation { field, .. } = &self {
+            if let AppError::Validation { field, .. } | AppError::BadRequest { field, .. } = &self {
                 body["field"] = serde_json::Value::String(field.clone());
             }
-            (status, axum::Json(body)).into_response()
+            let mut response = (status, axum::Json(body)).into_response();
+            if let AppError::Unavailable { retry_after_s: Some(seconds), .. } = &self {
+                response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(*seconds));
+            }
+            response
         }
     }
 }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, owner, signIn } from './helpers';
+import { hydrated, owner, setupCode, signIn } from './helpers';
 
 const pm = { email: 'pat.pm@example.com', password: 'another long passphrase' };
 
@@ -10,8 +10,17 @@ test('first run: set up the owner, sign in, navigate, sign out', async ({ page }
   await expect(page).toHaveURL('/setup');
   await hydrated(page);
 
-  // A weak password is refused at its field, without leaving the page.
+  // Without the code Pitwall printed at start, nobody can claim the instance.
+  await page.getByLabel('Set-up code').fill('not-the-code');
   await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password', { exact: true }).fill(owner.password);
+  await page.getByLabel('Repeat the password').fill(owner.password);
+  await page.getByRole('button', { name: 'Create owner and sign in' }).click();
+  await expect(page.getByText('That set-up code is not right.', { exact: false })).toBeVisible();
+  await expect(page).toHaveURL('/setup');
+
+  // A weak password is refused at its field, without leaving the page.
+  await page.getByLabel('Set-up code').fill(setupCode);
   await page.getByLabel('Password', { exact: true }).fill('too short');
   await page.getByLabel('Repeat the password').fill('too short');
   await page.getByRole('button', { name: 'Create owner and sign in' }).click();

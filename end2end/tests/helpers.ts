@@ -1,6 +1,8 @@
 import { expect, type Page } from '@playwright/test';
 
 export const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
+/** The code end2end/serve.sh gives the instance (PITWALL_SETUP_CODE). */
+export const setupCode = 'e2e-setup-code-2026';
 
 /** Hydration is done once the page's wasm has attached its handlers. */
 export async function hydrated(page: Page) {
@@ -12,6 +14,7 @@ export async function signInOwner(page: Page) {
   await page.goto('/');
   await hydrated(page);
   if (page.url().endsWith('/setup')) {
+    await page.getByLabel('Set-up code').fill(setupCode);
     await page.getByLabel('Email').fill(owner.email);
     await page.getByLabel('Password', { exact: true }).fill(owner.password);
     await page.getByLabel('Repeat the password').fill(owner.password);

@@ -132,5 +132,9 @@ async fn serve(config: Config) -> Result<(), Failure> {
     tracing::info!("Pitwall is listening on http://{addr}");
     // Also on stdout for people and scripts waiting for the URL.
     println!("Pitwall is running at http://{addr}");
+    if let Some(code) = app.setup_code() {
+        tracing::info!("no owner yet: set up at http://{addr}/setup with the code {code}");
+        println!("Set up the owner at http://{addr}/setup with the code {code}");
+    }
     app.run_until(shutdown_signal()).await.map_err(|e| Failure::Infrastructure(e.to_string()))
 }

@@ -41,6 +41,8 @@ const NAV: [&[NavEntry]; 6] = [
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
+    #[cfg(feature = "ssr")]
+    crate::server::headers::set_page_policy();
     let stylesheet = use_context::<std::sync::Arc<crate::server::assets::AssetNames>>()
         .map(|assets| assets.stylesheet.clone())
         .unwrap_or_default();

@@ -8,8 +8,8 @@ use crate::maintenance::live::LiveState;
 use crate::server::assets::{self, AssetNames};
 use crate::server::config::Config;
 use crate::server::db::{self, Database, DatabaseError};
-use crate::server::{client_ip, csrf, health, jobs, sessions};
-use crate::{audit, flags, incidents, maintenance};
+use crate::server::{client_ip, csrf, headers, health, jobs, sessions};
+use crate::{audit, auth, flags, incidents, maintenance};
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 use http::header::CACHE_CONTROL;
@@ -29,6 +29,8 @@ const PKG_DIR: &str = "pkg";
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error("cannot prepare first-run set-up: {0}")]
+    SetUp(crate::error::AppError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -37,6 +39,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     database: Option<Database>,
+    setup_code: Option<String>,
 }
 
 impl Application {
@@ -51,6 +54,8 @@ impl Application {
     /// Serves over an existing pool (tests inject their own database this way).
     pub async fn with_pool(config: Config, pool: PgPool) -> Result<Self, StartupError> {
         db::migrate(&pool).await?;
+        let setup_code =
+            auth::setup::prepare(&pool, config.setup_code.as_deref()).await.map_err(StartupError::SetUp)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: config.listen, source })?;
@@ -63,15 +68,22 @@ impl Application {
         leptos_options.hash_files = assets.hashed;
         leptos_options.site_addr =
             listener.local_addr().map_err(|source| StartupError::Bind { addr: config.listen, source })?;
-        jobs::spawn_session_sweeper(pool.clone());
+        let supervisor = jobs::Supervisor::default();
+        jobs::spawn_session_sweeper(&supervisor, pool.clone());
         // Each domain's background jobs: one line per domain that has any.
-        maintenance::spawn_jobs(&pool);
-        incidents::spawn_jobs(&pool);
-        flags::spawn_jobs(&pool);
-        let maintenance = LiveState::start(pool.clone()).await;
-        let flags = LiveFlags::start(pool.clone()).await;
-        let state = AppState::new(leptos_options, pool, config, assets, maintenance, flags);
-        Ok(Self { listener, router: router(state), database: None })
+        auth::spawn_jobs(&supervisor, &pool);
+        maintenance::spawn_jobs(&supervisor, &pool);
+        incidents::spawn_jobs(&supervisor, &pool);
+        flags::spawn_jobs(&supervisor, &pool);
+        let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
+        let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
+        let state = AppState::new(leptos_options, pool, config, assets, supervisor, maintenance, flags);
+        Ok(Self { listener, router: router(state), database: None, setup_code })
+    }
+
+    /// The one-time code that creates the owner, while no user exists.
+    pub fn setup_code(&self) -> Option<&str> {
+        self.setup_code.as_deref()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -129,21 +141,12 @@ pub fn router(state: AppState) -> Router {
     let flag_apis =
         flags::routes().layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")));
 
-    Router::new()
+    let app = Router::new()
         .merge(assets::pkg_router(&state.config.site_root, PKG_DIR, state.assets.hashed))
         .merge(ops)
         .merge(flag_apis)
         .merge(console)
         .layer(from_fn_with_state(state.clone(), client_ip::middleware))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(http::header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(CompressionLayer::new())
-        .with_state(state)
+        .layer(from_fn_with_state(state.clone(), csrf::host_middleware));
+    headers::apply(app, &state.config).layer(CompressionLayer::new()).with_state(state)
 }

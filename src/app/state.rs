@@ -3,11 +3,13 @@
 //! fns get the same parts from the Leptos context, provided here.
 
 use crate::auth::guard::UsersExist;
+use crate::auth::password::Hashing;
 use crate::flags::live::LiveFlags;
 use crate::maintenance::live::LiveState;
 use crate::server::assets::AssetNames;
 use crate::server::config::Config;
 use crate::server::health::StartedAt;
+use crate::server::jobs::Supervisor;
 use axum::extract::FromRef;
 use leptos::prelude::{provide_context, LeptosOptions};
 use sqlx::PgPool;
@@ -21,7 +23,11 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub assets: Arc<AssetNames>,
     pub started_at: StartedAt,
+    /// Heartbeats of this process's jobs and watchers, for `/readyz`.
+    pub supervisor: Supervisor,
     pub users_exist: UsersExist,
+    /// This process's password-hashing slots.
+    pub hashing: Hashing,
     /// This process's view of maintenance, kept current by its watcher.
     pub maintenance: LiveState,
     /// This process's compiled flags and flag tokens, kept current by their watcher.
@@ -34,6 +40,7 @@ impl AppState {
         pool: PgPool,
         config: Config,
         assets: AssetNames,
+        supervisor: Supervisor,
         maintenance: LiveState,
         flags: LiveFlags,
     ) -> Self {
@@ -43,7 +50,9 @@ impl AppState {
             config: Arc::new(config),
             assets: Arc::new(assets),
             started_at: StartedAt(Instant::now()),
+            supervisor,
             users_exist: UsersExist::default(),
+            hashing: Hashing::sized_to_cores(),
             maintenance,
             flags,
         }
@@ -55,6 +64,7 @@ impl AppState {
         provide_context(self.assets.clone());
         provide_context(self.started_at);
         provide_context(self.users_exist.clone());
+        provide_context(self.hashing.clone());
         provide_context(self.maintenance.clone());
         provide_context(self.flags.clone());
     }

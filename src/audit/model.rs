@@ -18,6 +18,9 @@ pub struct AuditEntry {
 }
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
+/// The last page anyone can ask for (five million entries deep): keeps `page × size` an offset
+/// Postgres takes, never an overflow.
+pub const AUDIT_MAX_PAGE: i64 = 100_000;
 
 /// A validated audit query: optional actor and entity filters, a date range (inclusive days, UTC) and a page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,8 +50,8 @@ impl AuditQuery {
                 return Err(AppError::validation("to", "The end date is before the start date."));
             }
         }
-        if page < 0 {
-            return Err(AppError::validation("page", "Pages start at 0."));
+        if !(0..=AUDIT_MAX_PAGE).contains(&page) {
+            return Err(AppError::validation("page", format!("Use a page from 0 to {AUDIT_MAX_PAGE}.")));
         }
         Ok(Self {
             actor: non_empty(actor),

@@ -10,11 +10,11 @@ use super::model::NewPassword;
 use super::model::NewToken;
 #[cfg(feature = "ssr")]
 use super::model::Permission;
-#[cfg(feature = "ssr")]
-use super::model::Scope;
 use super::model::{CreatedToken, Role, TokenView, UserView};
 #[cfg(feature = "ssr")]
 use super::password as pw;
+#[cfg(feature = "ssr")]
+use super::setup;
 #[cfg(feature = "ssr")]
 use super::store;
 #[cfg(feature = "ssr")]
@@ -48,15 +48,21 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
 }
 
 #[server(endpoint = "setup")]
-pub async fn setup_owner(email: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn setup_owner(code: String, email: String, password: String, confirm: String) -> Result<(), AppError> {
     let ctx = guard::anonymous()?;
     // Read from the context before the first await: the request's reactive owner is not
     // guaranteed to be current when the future resumes.
     let users_exist = context::expect::<guard::UsersExist>()?;
+    let hashing = context::expect::<pw::Hashing>()?;
+    // Refused before any password work once an owner exists (in this process or another).
+    if users_exist.check(&ctx.pool).await? {
+        return Err(AppError::not_found("Set-up"));
+    }
+    let code = setup::presented(&ctx.pool, &code).await?;
     let email = Email::parse("email", &email)?;
     let password = NewPassword::parse_confirmed("password", &password, "confirm", &confirm)?;
-    let hash = pw::hash(&password).await?;
-    let user = store::create_first_owner(&ctx.pool, &email, &hash, ctx.client_ip).await?;
+    let hash = pw::hash(hashing.slot()?, &password).await?;
+    let user = store::create_first_owner(&ctx.pool, &code, &email, &hash, ctx.client_ip).await?;
     users_exist.mark();
     guard::begin_session(&guard::session().await?, user.id, 1).await
 }
@@ -64,30 +70,33 @@ pub async fn setup_owner(email: String, password: String, confirm: String) -> Re
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let ctx = guard::anonymous()?;
+    let hashing = context::expect::<pw::Hashing>()?;
     let email = Email::parse("email", &email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Enter your password."));
     }
     let ip = ctx.client_ip.clone().unwrap_or_default();
-    let failures = store::recent_failures(&ctx.pool, email.as_str(), &ip, SIGN_IN_WINDOW_S).await?;
-    if failures.for_email >= MAX_SIGN_IN_FAILURES || failures.for_ip >= MAX_SIGN_IN_FAILURES {
-        let minutes = failures
-            .window_ends_at
-            .map(|end| ((end - chrono::Utc::now()).num_seconds().max(0) + 59) / 60)
-            .unwrap_or(SIGN_IN_WINDOW_S / 60);
-        return Err(AppError::unavailable(format!(
-            "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        )));
+    // Password work is the expensive part: take a hashing slot first (none free: 503 at once),
+    // then count the attempt, then verify.
+    let slot = hashing.slot()?;
+    if let Err(throttled) =
+        store::reserve_attempt(&ctx.pool, email.as_str(), &ip, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW_S).await?
+    {
+        let seconds = (throttled.retry_at - chrono::Utc::now()).num_seconds().max(1);
+        let minutes = (seconds + 59) / 60;
+        return Err(AppError::unavailable_for(
+            format!(
+                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+            seconds as u64,
+        ));
     }
     let account = store::credentials(&ctx.pool, &email).await?;
-    let verified = pw::verify(account.as_ref().map(|a| a.password_hash.clone()), &password).await?;
+    let verified = pw::verify(slot, account.as_ref().map(|a| a.password_hash.clone()), &password).await?;
     let account = match account {
         Some(account) if verified => account,
-        _ => {
-            store::record_failure(&ctx.pool, email.as_str(), &ip).await?;
-            return Err(AppError::validation("password", "The email or password is wrong."));
-        }
+        _ => return Err(AppError::validation("password", "The email or password is wrong.")),
     };
     if !account.active {
         return Err(AppError::validation("email", "This account is deactivated; ask an owner to reactivate it."));
@@ -105,14 +114,15 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(endpoint = "change_password")]
 pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
+    let hashing = context::expect::<pw::Hashing>()?;
     let auth = guard::authorize(Permission::ChangeOwnPassword).await?;
     let email = Email::parse("email", &auth.user.email)?;
     let account = store::credentials(&auth.pool, &email).await?.ok_or(AppError::Unauthorized)?;
-    if !pw::verify(Some(account.password_hash), &current).await? {
+    if !pw::verify(hashing.slot()?, Some(account.password_hash), &current).await? {
         return Err(AppError::validation("current", "That is not your current password."));
     }
     let password = NewPassword::parse_confirmed("password", &password, "confirm", &confirm)?;
-    let hash = pw::hash(&password).await?;
+    let hash = pw::hash(hashing.slot()?, &password).await?;
     let version = store::set_password(&auth.pool, &auth.caller, &email, &hash).await?;
     // Other sessions end with the old version; this one carries on under the new one.
     guard::begin_session(&guard::session().await?, auth.user.id, version).await
@@ -126,11 +136,12 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
 
 #[server(endpoint = "users/add")]
 pub async fn add_user(email: String, role: String, password: String) -> Result<UserView, AppError> {
+    let hashing = context::expect::<pw::Hashing>()?;
     let auth = guard::authorize(Permission::ManageUsers).await?;
     let email = Email::parse("email", &email)?;
     let role = Role::parse("role", &role)?;
     let password = NewPassword::parse("password", &password)?;
-    let hash = pw::hash(&password).await?;
+    let hash = pw::hash(hashing.slot()?, &password).await?;
     store::create_user(&auth.pool, &auth.caller, &email, role, &hash).await
 }
 
@@ -150,7 +161,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<UserView, App
     store::set_active(&auth.pool, &auth.caller, user_id, active).await
 }
 
-/// Who may touch which tokens: the owner all of them, a PM only `flags:read` ones.
+/// Who may touch which tokens: the owner all of them, a PM only flag tokens.
 #[cfg(feature = "ssr")]
 fn only_flag_tokens(auth: &super::guard::Authorized) -> bool {
     !auth.user.role.can(super::model::Permission::ManageTokens)
@@ -171,8 +182,11 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
 pub async fn create_token(name: String, scopes: Vec<String>, environment: String) -> Result<CreatedToken, AppError> {
     let auth = guard::authorize(Permission::ManageFlagTokens).await?;
     let new = NewToken::parse(&name, &scopes, &environment)?;
-    if only_flag_tokens(&auth) && new.scopes() != [Scope::FlagsRead] {
-        return Err(AppError::validation("scopes", "Your role may issue flags:read tokens only."));
+    if only_flag_tokens(&auth) && !new.scopes().iter().all(|s| s.is_flag_scope()) {
+        return Err(AppError::validation(
+            "scopes",
+            "Your role may issue flag tokens (flags:read, flags:evaluate) only.",
+        ));
     }
     tokens::issue(&auth.pool, &auth.caller, &new).await
 }

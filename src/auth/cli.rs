@@ -58,13 +58,26 @@ pub async fn run_user(command: UserCommand, pool: &PgPool, caller: &Caller) -> R
             let email = Email::parse("email", &email)?;
             let role = Role::parse("role", &role)?;
             let password = NewPassword::parse("password", &read_password(password_stdin)?)?;
-            let user = store::create_user(pool, caller, &email, role, &password::hash(&password).await?).await?;
+            let user = store::create_user(
+                pool,
+                caller,
+                &email,
+                role,
+                &password::hash(password::Hashing::sized_to_cores().slot()?, &password).await?,
+            )
+            .await?;
             println!("Added {} as {} (id {}).", user.email, user.role, user.id);
         }
         UserCommand::SetPassword { email, password_stdin } => {
             let email = Email::parse("email", &email)?;
             let password = NewPassword::parse("password", &read_password(password_stdin)?)?;
-            store::set_password(pool, caller, &email, &password::hash(&password).await?).await?;
+            store::set_password(
+                pool,
+                caller,
+                &email,
+                &password::hash(password::Hashing::sized_to_cores().slot()?, &password).await?,
+            )
+            .await?;
             println!("Password of {email} set; their sessions have ended.");
         }
     }

@@ -13,6 +13,16 @@ pub mod guard;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+mod retention;
+#[cfg(feature = "ssr")]
+pub mod setup;
+#[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+
+/// The domain's background jobs.
+#[cfg(feature = "ssr")]
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+    retention::spawn(supervisor, pool.clone());
+}

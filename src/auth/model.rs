@@ -129,7 +129,8 @@ pub enum Permission {
     ManageFlags,
     /// Add flag environments.
     ManageEnvironments,
-    /// Issue and revoke `flags:read` tokens (all other tokens need `ManageTokens`).
+    /// Issue and revoke flag tokens, `flags:read` and `flags:evaluate` (all other tokens need
+    /// `ManageTokens`).
     ManageFlagTokens,
 }
 
@@ -137,7 +138,8 @@ crate::text_enum!(
     /// What a machine token may do. Each API handler names the one scope it needs; the label says
     /// what the scope is for.
     Scope("scope") {
-        FlagsRead = "flags:read" / "Evaluate feature flags of one environment (flag SDKs)",
+        FlagsRead = "flags:read" / "Server SDKs: read one environment's flag definitions and evaluate (keep out of browsers)",
+        FlagsEvaluate = "flags:evaluate" / "Frontend SDKs: evaluate one environment's flags over OFREP only (safe in a browser)",
         IncidentsRead = "incidents:read" / "Read incidents",
         IncidentsWrite = "incidents:write" / "Declare and update incidents (monitors, deploy tooling)",
         MaintenanceWrite = "maintenance:write" / "Start and end maintenance (deploy scripts)",
@@ -145,6 +147,13 @@ crate::text_enum!(
         AuditRead = "audit:read" / "Export the audit log",
     }
 );
+
+impl Scope {
+    /// The scopes of flag SDK tokens, which a PM may manage and which name an environment.
+    pub fn is_flag_scope(self) -> bool {
+        matches!(self, Scope::FlagsRead | Scope::FlagsEvaluate)
+    }
+}
 
 /// A short human name: 1 to 80 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,17 +221,17 @@ impl NewToken {
         if parsed.is_empty() {
             return Err(AppError::validation("scopes", "Choose at least one scope."));
         }
-        let environment = match (parsed.contains(&Scope::FlagsRead), environment.trim()) {
+        let environment = match (parsed.iter().any(|s| s.is_flag_scope()), environment.trim()) {
             (true, "") => {
-                return Err(AppError::validation(
-                    "environment",
-                    "A flags:read token is bound to one environment: name it.",
-                ))
+                return Err(AppError::validation("environment", "A flag token is bound to one environment: name it."))
             }
             (true, env) => Some(EnvironmentName::parse("environment", env)?),
             (false, "") => None,
             (false, _) => {
-                return Err(AppError::validation("environment", "Only flags:read tokens are bound to an environment."))
+                return Err(AppError::validation(
+                    "environment",
+                    "Only flag tokens (flags:read, flags:evaluate) are bound to an environment.",
+                ))
             }
         };
         Ok(Self { name, scopes: parsed, environment })
@@ -263,12 +272,19 @@ pub struct TokenView {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The user who issued it is deactivated: it does not work until they are reactivated.
+    pub suspended: bool,
 }
 
 impl TokenView {
-    /// A token that only reads flags: the kind a PM may manage.
+    /// A token that only reads or evaluates flags: the kind a PM may manage.
     pub fn is_flag_token(&self) -> bool {
-        self.scopes.iter().all(|s| s == Scope::FlagsRead.as_str()) && !self.scopes.is_empty()
+        !self.scopes.is_empty() && self.scopes.iter().all(|s| Scope::parse("scopes", s).is_ok_and(Scope::is_flag_scope))
+    }
+
+    /// A frontend token: it may only evaluate, so it is the kind to put in a browser.
+    pub fn is_frontend_token(&self) -> bool {
+        self.scopes.iter().all(|s| s == Scope::FlagsEvaluate.as_str()) && !self.scopes.is_empty()
     }
 }
 
@@ -336,6 +352,9 @@ mod tests {
         assert!(NewToken::parse("sdk", &flags, "").unwrap_err().field_message("environment").is_some());
         let token = NewToken::parse("sdk", &flags, "production").unwrap();
         assert_eq!(token.environment().unwrap().as_str(), "production");
+        let frontend = vec!["flags:evaluate".to_string()];
+        assert!(NewToken::parse("web", &frontend, "").unwrap_err().field_message("environment").is_some());
+        assert_eq!(NewToken::parse("web", &frontend, "production").unwrap().scopes(), &[Scope::FlagsEvaluate]);
         let audit = vec!["audit:read".to_string()];
         assert!(NewToken::parse("siem", &audit, "production").is_err());
         assert!(NewToken::parse("siem", &audit, "").unwrap().environment().is_none());

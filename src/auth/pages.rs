@@ -11,7 +11,11 @@ use leptos_router::hooks::use_query_map;
 
 /// Only same-site paths may be returned to after sign-in.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".to_owned())
+    // Judge the path as the browser will read it: its URL parser drops tabs and newlines, and
+    // takes `\` for `/`, so `/\t/evil.test` and `/\evil.test` would leave the origin.
+    next.map(|n| n.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect::<String>())
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control))
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 /// Leaves for `href` with a full page load once `value` holds a success.
@@ -41,14 +45,15 @@ pub fn SetupPage() -> impl IntoView {
                 <p>"Create the owner account. The owner can add the rest of the team afterwards."</p>
                 <ActionForm action>
                     <FormField
-                        label="Email"
-                        name="email"
-                        kind="email"
-                        autocomplete="username"
+                        label="Set-up code"
+                        name="code"
+                        autocomplete="off"
                         error
+                        hint="Pitwall printed it when it started (and in its log), so only whoever runs it can claim it."
                         autofocus=true
                         required=true
                     />
+                    <FormField label="Email" name="email" kind="email" autocomplete="username" error required=true />
                     <FormField
                         label="Password"
                         name="password"
@@ -367,7 +372,7 @@ fn TokensConsole() -> impl IntoView {
     let all_scopes = use_me().is_none_or(|me| me.role.can(Permission::ManageTokens));
     let scope_boxes = Scope::ALL
         .into_iter()
-        .filter(move |scope| all_scopes || *scope == Scope::FlagsRead)
+        .filter(move |scope| all_scopes || scope.is_flag_scope())
         .map(|scope| {
             let value = scope.as_str();
             let checked = move || chosen.read().iter().any(|s| s == value);
@@ -420,7 +425,7 @@ fn TokensConsole() -> impl IntoView {
                     name="environment"
                     error=create_error
                     value=environment
-                    hint="Only for flags:read tokens, e.g. production."
+                    hint="Only for flag tokens, e.g. production. In a browser use flags:evaluate: a flags:read token there would show every user list and rule."
                 />
                 <FormError error=create_error />
                 <button type="submit" disabled=move || create.pending().get()>
@@ -493,7 +498,26 @@ fn TokensConsole() -> impl IntoView {
                                                         <td>
                                                             <code>{format!("{}…", t.prefix)}</code>
                                                         </td>
-                                                        <td>{t.scopes.join(", ")}</td>
+                                                        <td>
+                                                            {t.scopes.join(", ")}
+                                                            {(t.is_flag_token())
+                                                                .then(|| {
+                                                                    if t.is_frontend_token() {
+                                                                        " (frontend: safe in a browser)"
+                                                                    } else {
+                                                                        " (server: keep out of browsers)"
+                                                                    }
+                                                                })}
+                                                            {t
+                                                                .suspended
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <span class="badge warn">
+                                                                            "Suspended: its creator is deactivated"
+                                                                        </span>
+                                                                    }
+                                                                })}
+                                                        </td>
                                                         <td>{t.environment.clone().unwrap_or_else(|| "—".into())}</td>
                                                         <td>
                                                             <Timestamp at=t.created_at />
@@ -544,11 +568,24 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn next_stays_on_this_site() {
+    fn next_stays_on_this_origin() {
         assert_eq!(safe_next(Some("/audit?page=2".into())), "/audit?page=2");
-        assert_eq!(safe_next(Some("//evil.test/".into())), "/");
-        assert_eq!(safe_next(Some("https://evil.test/".into())), "/");
-        assert_eq!(safe_next(Some("/\\evil.test".into())), "/");
+        assert_eq!(safe_next(Some("/flags?env=production".into())), "/flags?env=production");
+        assert_eq!(safe_next(Some("/fl\tags".into())), "/flags");
+        for escape in [
+            "//evil.test",
+            "/\t/evil.test",
+            "/\n/evil.test",
+            "/\\evil.test",
+            "\\\\evil.test",
+            "https://evil.test",
+            "javascript:alert(1)",
+            "evil.test",
+            "/\u{0}x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(escape.into())), "/", "{escape:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

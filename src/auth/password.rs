@@ -1,14 +1,43 @@
-//! Argon2id hashing, off the async runtime: a hash takes tens of milliseconds of CPU.
+//! Argon2id hashing, off the async runtime: a hash takes tens of milliseconds of CPU and 19 MiB.
+//! At most one hash per core runs at a time, process-wide; a request that finds every slot taken
+//! is told to retry (503) instead of queueing without limit.
 
 use super::model::NewPassword;
 use crate::error::AppError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
+/// This process's hashing slots: one per core. Kept in the app state, so every process (and
+/// every app a test starts) has its own.
+#[derive(Clone)]
+pub struct Hashing(Arc<Semaphore>);
+
+impl Hashing {
+    pub fn sized_to_cores() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Self(Arc::new(Semaphore::new(cores)))
+    }
+
+    /// A free hashing slot, or 503 with `Retry-After` when every core is already hashing.
+    pub fn slot(&self) -> Result<HashingSlot, AppError> {
+        self.0.clone().try_acquire_owned().map(|permit| HashingSlot { _permit: permit }).map_err(|_| {
+            AppError::unavailable_for("Pitwall is busy checking other passwords; try again in a second.", 1)
+        })
+    }
+}
+
+/// The right to run one hash; held until the hash is done, even if the request is dropped.
+pub struct HashingSlot {
+    _permit: OwnedSemaphorePermit,
+}
+
+pub async fn hash(slot: HashingSlot, password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
@@ -25,9 +54,10 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
 
 /// Checks `password` against `stored`; with no stored hash (unknown account) it still spends the
 /// same work, so response times do not reveal which emails have accounts.
-pub async fn verify(stored: Option<String>, password: &str) -> Result<bool, AppError> {
+pub async fn verify(slot: HashingSlot, stored: Option<String>, password: &str) -> Result<bool, AppError> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let stored = stored.unwrap_or_else(|| UNKNOWN_ACCOUNT_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
             tracing::error!("a stored password hash does not parse");
@@ -53,10 +83,11 @@ mod tests {
     #[tokio::test]
     async fn hash_then_verify() {
         let password = NewPassword::parse("p", "correct horse battery").unwrap();
-        let stored = hash(&password).await.unwrap();
+        let hashing = Hashing::sized_to_cores();
+        let stored = hash(hashing.slot().unwrap(), &password).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify(Some(stored.clone()), "correct horse battery").await.unwrap());
-        assert!(!verify(Some(stored), "correct horse batterY").await.unwrap());
+        assert!(verify(hashing.slot().unwrap(), Some(stored.clone()), "correct horse battery").await.unwrap());
+        assert!(!verify(hashing.slot().unwrap(), Some(stored), "correct horse batterY").await.unwrap());
     }
 
     #[test]
@@ -66,6 +97,15 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_account_never_verifies() {
-        assert!(!verify(None, "anything at all").await.unwrap());
+        assert!(!verify(Hashing::sized_to_cores().slot().unwrap(), None, "anything at all").await.unwrap());
+    }
+
+    #[test]
+    fn slots_run_out_at_the_core_count_and_come_back() {
+        let hashing = Hashing(Arc::new(Semaphore::new(2)));
+        let held = [hashing.slot().unwrap(), hashing.slot().unwrap()];
+        assert!(matches!(hashing.slot(), Err(AppError::Unavailable { .. })));
+        drop(held);
+        assert!(hashing.slot().is_ok());
     }
 }

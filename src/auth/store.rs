@@ -1,6 +1,7 @@
 //! All SQL of accounts, sign-in throttling and machine tokens.
 
 use super::model::{Email, NewToken, Role, Scope, TokenView, UserView};
+use super::setup::SetupCode;
 use crate::error::AppError;
 use crate::server::audit_trail::{record, Change};
 use crate::server::audit_trail::{Actor, Caller};
@@ -82,9 +83,26 @@ async fn insert_user(
     })
 }
 
-/// Creates the first owner, atomically refusing once any user exists.
+pub async fn add_setup_code(pool: &PgPool, code_hash: &str) -> Result<(), AppError> {
+    // Codes of starts more than a day ago lapse: the newest start's code is the one to use.
+    sqlx::query!("DELETE FROM setup_codes WHERE created_at < now() - interval '1 day'").execute(pool).await?;
+    sqlx::query!("INSERT INTO setup_codes (code_hash) VALUES ($1) ON CONFLICT DO NOTHING", code_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn setup_code_exists(pool: &PgPool, code_hash: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM setup_codes WHERE code_hash = $1) AS "exists!""#, code_hash)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Creates the first owner with a valid set-up code, atomically refusing once any user exists;
+/// every set-up code is used up.
 pub async fn create_first_owner(
     pool: &PgPool,
+    code: &SetupCode,
     email: &Email,
     password_hash: &str,
     client_ip: Option<String>,
@@ -95,6 +113,11 @@ pub async fn create_first_owner(
     if sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM users) AS "exists!""#).fetch_one(&mut *tx).await? {
         return Err(AppError::not_found("Set-up"));
     }
+    let used = sqlx::query!("DELETE FROM setup_codes WHERE code_hash = $1", code.hash).execute(&mut *tx).await?;
+    if used.rows_affected() == 0 {
+        return Err(AppError::validation("code", "That set-up code has just lapsed; restart Pitwall for a new one."));
+    }
+    sqlx::query!("DELETE FROM setup_codes").execute(&mut *tx).await?;
     let user = insert_user(&mut tx, email, Role::Owner, password_hash).await?;
     // Set-up signs the owner straight in.
     sqlx::query!("UPDATE users SET last_sign_in_at = now() WHERE id = $1", user.id).execute(&mut *tx).await?;
@@ -144,20 +167,30 @@ pub async fn session_user(pool: &PgPool, id: i64) -> Result<Option<SessionUser>,
     .transpose()
 }
 
-/// Failed sign-ins in the throttling window for this account and for this address.
-pub struct RecentFailures {
-    pub for_email: i64,
-    pub for_ip: i64,
-    /// When the oldest counted failure leaves the window.
-    pub window_ends_at: Option<DateTime<Utc>>,
+/// A sign-in attempt refused before any password work: too many counted in the window.
+pub struct Throttled {
+    /// When the oldest counted attempt leaves the window.
+    pub retry_at: DateTime<Utc>,
 }
 
-pub async fn recent_failures(
+/// Counts an attempt for this account and this address before its password is checked, refusing
+/// it when either already has `max` in the window. The count and the insert happen under locks
+/// on both keys, so N concurrent attempts get at most `max` through; the attempt stays counted as
+/// a failure unless the sign-in succeeds (which clears them).
+pub async fn reserve_attempt(
     pool: &PgPool,
     email: &str,
     client_ip: &str,
+    max: i64,
     window_s: i64,
-) -> Result<RecentFailures, AppError> {
+) -> Result<Result<(), Throttled>, AppError> {
+    let mut tx = pool.begin().await?;
+    // Both keys, always in the same order, so two attempts never wait on each other crosswise.
+    let mut keys = [format!("sign-in email {email}"), format!("sign-in address {client_ip}")];
+    keys.sort();
+    for key in &keys {
+        sqlx::query!("SELECT FROM pg_advisory_xact_lock(hashtextextended($1, 0))", key).execute(&mut *tx).await?;
+    }
     let row = sqlx::query!(
         r#"SELECT
              count(*) FILTER (WHERE email = $1) AS "for_email!",
@@ -169,16 +202,38 @@ pub async fn recent_failures(
         client_ip,
         window_s as f64,
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(RecentFailures { for_email: row.for_email, for_ip: row.for_ip, window_ends_at: row.window_ends_at })
+    if row.for_email >= max || row.for_ip >= max {
+        let retry_at = row.window_ends_at.unwrap_or_else(|| Utc::now() + chrono::TimeDelta::seconds(window_s));
+        return Ok(Err(Throttled { retry_at }));
+    }
+    sqlx::query!("INSERT INTO sign_in_failures (email, client_ip) VALUES ($1, $2)", email, client_ip)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
-pub async fn record_failure(pool: &PgPool, email: &str, client_ip: &str) -> Result<(), AppError> {
-    sqlx::query!("INSERT INTO sign_in_failures (email, client_ip) VALUES ($1, $2)", email, client_ip)
-        .execute(pool)
+/// Key of the advisory lock the retention job runs under ("PWAURET" in ASCII).
+const RETENTION_LOCK: i64 = 0x0050_5741_5552_4554;
+
+/// Forgets failed sign-ins older than `older_than_s` (the throttle only looks at the last
+/// window). One process does it per run (an advisory lock); the others skip.
+pub async fn prune_sign_in_failures(pool: &PgPool, older_than_s: i64) -> Result<u64, AppError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock($1) AS "locked!""#, RETENTION_LOCK)
+        .fetch_one(&mut *tx)
         .await?;
-    Ok(())
+    if !locked {
+        return Ok(0);
+    }
+    let deleted =
+        sqlx::query!("DELETE FROM sign_in_failures WHERE at < now() - make_interval(secs => $1)", older_than_s as f64)
+            .execute(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected())
 }
 
 /// A successful sign-in clears the failures counted against the account and the address.
@@ -356,6 +411,7 @@ pub async fn create_token(
         created_at: row.created_at,
         last_used_at: None,
         revoked_at: None,
+        suspended: false,
     };
     record(&mut tx, caller, Change::created("token.create", "api_token", token.id, token_json(&token))).await?;
     tx.commit().await?;
@@ -365,10 +421,11 @@ pub async fn create_token(
 pub async fn list_tokens(pool: &PgPool) -> Result<Vec<TokenView>, AppError> {
     Ok(sqlx::query_as!(
         TokenView,
-        r#"SELECT id, name, token_prefix AS prefix, scopes, environment,
-                  created_at AS "created_at: DateTime<Utc>", last_used_at AS "last_used_at: DateTime<Utc>",
-                  revoked_at AS "revoked_at: DateTime<Utc>"
-           FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC"#
+        r#"SELECT t.id, t.name, t.token_prefix AS prefix, t.scopes, t.environment,
+                  t.created_at AS "created_at: DateTime<Utc>", t.last_used_at AS "last_used_at: DateTime<Utc>",
+                  t.revoked_at AS "revoked_at: DateTime<Utc>", NOT coalesce(u.active, true) AS "suspended!"
+           FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+           ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"#
     )
     .fetch_all(pool)
     .await?)
@@ -378,10 +435,11 @@ pub async fn revoke_token(pool: &PgPool, caller: &Caller, id: i64) -> Result<Tok
     let mut tx = pool.begin().await?;
     let token = sqlx::query_as!(
         TokenView,
-        r#"UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-           RETURNING id, name, token_prefix AS prefix, scopes, environment,
-                     created_at AS "created_at: DateTime<Utc>", last_used_at AS "last_used_at: DateTime<Utc>",
-                     revoked_at AS "revoked_at: DateTime<Utc>""#,
+        r#"UPDATE api_tokens t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.id = $1
+           RETURNING t.id, t.name, t.token_prefix AS prefix, t.scopes, t.environment,
+                     t.created_at AS "created_at: DateTime<Utc>", t.last_used_at AS "last_used_at: DateTime<Utc>",
+                     t.revoked_at AS "revoked_at: DateTime<Utc>",
+                     NOT coalesce((SELECT active FROM users WHERE id = t.created_by), true) AS "suspended!""#,
         id
     )
     .fetch_optional(&mut *tx)
@@ -400,11 +458,13 @@ pub struct TokenRecord {
     pub environment: Option<String>,
 }
 
-/// Looks a token up and notes its use (at most once a minute, to keep hot API paths free of writes).
+/// Looks a live token up (not revoked, its creator not deactivated) and notes its use (at most once a minute, to keep hot API paths free of writes).
 pub async fn use_token(pool: &PgPool, token_hash: &str) -> Result<Option<TokenRecord>, AppError> {
     let Some(row) = sqlx::query!(
         r#"SELECT id, name, scopes, environment, last_used_at AS "last_used_at: DateTime<Utc>"
-           FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"#,
+           FROM api_tokens t
+           WHERE token_hash = $1 AND revoked_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.created_by AND NOT u.active)"#,
         token_hash
     )
     .fetch_optional(pool)

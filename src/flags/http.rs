@@ -2,8 +2,8 @@
 //! the Unleash client API. Both answer from the in-memory snapshot of the token's environment.
 
 use super::engine::{EnvironmentSnapshot, Evaluation};
-use super::live::LiveFlags;
-use super::model::Evaluations;
+use super::live::{Audience, LiveFlags};
+use super::model::{MetricsDocument, MetricsReport};
 use super::store;
 use crate::auth::tokens::{hash_token, presented_secret};
 use crate::error::AppError;
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use unleash_types::client_features::Context;
 
@@ -38,10 +38,12 @@ where
         .route("/api/client/metrics", post(metrics))
 }
 
-/// A `flags:read` token's environment: the only flags its holder can read.
+/// A flag token's environment: the only flags its holder can read. Frontend (`flags:evaluate`)
+/// and server (`flags:read`) tokens both pass; see [`ServerFlagReader`] for what only servers get.
 pub struct FlagReader {
     pub environment: String,
     pub snapshot: Arc<EnvironmentSnapshot>,
+    audience: Audience,
 }
 
 impl<S> FromRequestParts<S> for FlagReader
@@ -56,8 +58,8 @@ where
         let secret = presented_secret(&parts.headers).ok_or(AppError::Unauthorized)?;
         let flags = LiveFlags::from_ref(state).current();
         let token = flags.tokens.get(&hash_token(secret)).ok_or(AppError::Unauthorized)?;
-        let environment = token.flags_environment.clone().ok_or(AppError::Forbidden)?;
-        let snapshot = flags.environments.get(&environment).cloned().ok_or(AppError::Forbidden)?;
+        let access = token.flags.as_ref().ok_or(AppError::Forbidden)?;
+        let snapshot = flags.environments.get(&access.environment).cloned().ok_or(AppError::Forbidden)?;
         if token.due_for_touch() {
             let (pool, id) = (PgPool::from_ref(state), token.id);
             tokio::spawn(async move {
@@ -66,7 +68,36 @@ where
                 }
             });
         }
-        Ok(Self { environment, snapshot })
+        Ok(Self { environment: access.environment.clone(), snapshot, audience: access.audience })
+    }
+}
+
+/// A server (`flags:read`) token: may read definitions (user-id lists, constraint values) and
+/// report as an SDK. A frontend token, which browsers carry, gets 403 here.
+pub struct ServerFlagReader(FlagReader);
+
+impl std::ops::Deref for ServerFlagReader {
+    type Target = FlagReader;
+
+    fn deref(&self) -> &FlagReader {
+        &self.0
+    }
+}
+
+impl<S> FromRequestParts<S> for ServerFlagReader
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+    LiveFlags: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let reader = FlagReader::from_request_parts(parts, state).await?;
+        match reader.audience {
+            Audience::Server => Ok(Self(reader)),
+            Audience::Frontend => Err(AppError::Forbidden),
+        }
     }
 }
 
@@ -326,7 +357,7 @@ async fn evaluate_all(reader: FlagReader, headers: HeaderMap, body: Bytes) -> Re
 }
 
 /// `GET /api/client/features`: the environment in Unleash's client-features format.
-async fn client_features(reader: FlagReader, headers: HeaderMap) -> Response {
+async fn client_features(reader: ServerFlagReader, headers: HeaderMap) -> Response {
     let snapshot = &reader.snapshot;
     if not_modified(&headers, &snapshot.etag) {
         return with_etag(snapshot.etag.clone(), StatusCode::NOT_MODIFIED, None::<()>);
@@ -361,7 +392,7 @@ struct Registration {
 }
 
 /// `POST /api/client/register`: an SDK says hello.
-async fn register(reader: FlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
+async fn register(reader: ServerFlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
     let registration: Registration = parse_body(&body)?;
     let app = bounded("appName", &registration.app_name)?;
     let instance = if registration.instance_id.trim().is_empty() {
@@ -373,41 +404,15 @@ async fn register(reader: FlagReader, State(pool): State<PgPool>, body: Bytes) -
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Deserialize)]
-struct Bucket {
-    start: DateTime<Utc>,
-    #[serde(default)]
-    toggles: BTreeMap<String, ToggleCount>,
-}
-
-#[derive(Deserialize)]
-struct ToggleCount {
-    #[serde(default)]
-    yes: i64,
-    #[serde(default)]
-    no: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MetricsReport {
-    app_name: String,
-    bucket: Bucket,
-}
-
-/// `POST /api/client/metrics`: per-flag yes/no counts, kept by the hour.
-async fn metrics(reader: FlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
-    let report: MetricsReport = parse_body(&body)?;
-    bounded("appName", &report.app_name)?;
-    let counts: BTreeMap<String, Evaluations> = report
-        .bucket
-        .toggles
-        .into_iter()
-        .filter(|(key, _)| reader.snapshot.contains(key))
-        .map(|(key, c)| (key, Evaluations { yes: c.yes.max(0), no: c.no.max(0) }))
-        .collect();
-    if !counts.is_empty() {
-        store::record_metrics(&pool, &reader.environment, report.bucket.start, &counts).await?;
+/// `POST /api/client/metrics`: per-flag yes/no counts, kept by the hour. A report out of bounds
+/// (an old or future bucket, a negative or huge count) is refused whole with 400.
+async fn metrics(reader: ServerFlagReader, State(pool): State<PgPool>, body: Bytes) -> Result<StatusCode, AppError> {
+    let document: MetricsDocument = serde_json::from_slice(&body)
+        .map_err(|err| AppError::bad_request("body", format!("Unreadable metrics: {err}.")))?;
+    let mut report = MetricsReport::parse(document, Utc::now())?;
+    report.counts.retain(|key, _| reader.snapshot.contains(key));
+    if !report.counts.is_empty() {
+        store::record_metrics(&pool, &reader.environment, report.start, &report.counts).await?;
     }
     Ok(StatusCode::ACCEPTED)
 }

@@ -4,21 +4,37 @@
 use super::engine::EnvironmentSnapshot;
 use super::store::{self, CHANNEL};
 use crate::error::AppError;
+use crate::server::jobs::Supervisor;
 use crate::server::live::Watched;
 use chrono::Utc;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A live API token as the flag APIs see it.
 pub struct CachedToken {
     pub id: i64,
     pub name: String,
-    /// The environment a `flags:read` token reads; `None` for tokens without that scope.
-    pub flags_environment: Option<String>,
+    /// What a flag token may read; `None` for tokens without a flag scope.
+    pub flags: Option<FlagAccess>,
     /// Unix seconds of the last `last_used_at` write, so it is written at most once a minute.
     last_touched: AtomicI64,
+}
+
+/// A flag token's environment and who it is made for.
+pub struct FlagAccess {
+    pub environment: String,
+    pub audience: Audience,
+}
+
+/// `flags:evaluate` tokens are for browsers and may only evaluate; `flags:read` tokens are for
+/// servers and may also read the definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Frontend,
+    Server,
 }
 
 impl CachedToken {
@@ -41,10 +57,12 @@ pub struct FlagsSnapshot {
 pub struct LiveFlags(Watched<FlagsSnapshot>);
 
 impl LiveFlags {
-    pub async fn start(pool: PgPool) -> Self {
+    pub async fn start(pool: PgPool, reread: Option<Duration>, supervisor: &Supervisor) -> Self {
         Self(
             Watched::start(
                 pool,
+                reread,
+                supervisor,
                 CHANNEL,
                 "flag state",
                 FlagsSnapshot::default(),
@@ -73,7 +91,14 @@ async fn read(pool: &PgPool) -> Result<FlagsSnapshot, AppError> {
             let token = CachedToken {
                 id: t.id,
                 name: t.name,
-                flags_environment: t.environment.filter(|_| t.flags_read),
+                flags: t.environment.and_then(|environment| {
+                    let audience = match (t.flags_read, t.flags_evaluate) {
+                        (true, _) => Audience::Server,
+                        (false, true) => Audience::Frontend,
+                        (false, false) => return None,
+                    };
+                    Some(FlagAccess { environment, audience })
+                }),
                 last_touched: AtomicI64::new(0),
             };
             (t.token_hash, token)

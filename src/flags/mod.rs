@@ -15,6 +15,8 @@ pub mod http;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
+mod retention;
+#[cfg(feature = "ssr")]
 pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -26,6 +28,7 @@ pub use http::routes;
 
 /// The domain's background jobs, started once per process.
 #[cfg(feature = "ssr")]
-pub fn spawn_jobs(pool: &sqlx::PgPool) {
-    scheduler::spawn(pool.clone());
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+    scheduler::spawn(supervisor, pool.clone());
+    retention::spawn(supervisor, pool.clone());
 }

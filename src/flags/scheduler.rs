@@ -2,16 +2,16 @@
 //! change happen exactly once however many processes run it.
 
 use super::store;
-use crate::server::jobs;
+use crate::server::jobs::{self, Supervisor};
 use sqlx::PgPool;
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// Scheduled changes land within this of their time.
 pub const TICK: Duration = Duration::from_secs(1);
 
-pub fn spawn(pool: PgPool) -> JoinHandle<()> {
+pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     jobs::spawn_every(
+        supervisor,
         pool,
         TICK,
         "the flag scheduler",

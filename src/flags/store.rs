@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use unleash_types::client_features::{ClientFeatures, Constraint, Segment as UnleashSegment};
 
 pub const CHANNEL: &str = "pitwall_flags";
+/// Key of the advisory lock the retention job runs under ("PWFLRET" in ASCII).
+const RETENTION_LOCK: i64 = 0x0050_5746_4c52_4554;
 
 pub async fn environments(pool: &PgPool) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar!("SELECT name FROM flag_environments ORDER BY position, name").fetch_all(pool).await?)
@@ -405,6 +407,7 @@ pub struct TokenRow {
     pub name: String,
     pub token_hash: String,
     pub flags_read: bool,
+    pub flags_evaluate: bool,
     pub environment: Option<String>,
 }
 
@@ -427,8 +430,10 @@ pub async fn state(pool: &PgPool, now: DateTime<Utc>) -> Result<FlagState, AppEr
     let segments = unleash_segments(&mut tx).await?;
     let tokens = sqlx::query_as!(
         TokenRow,
-        r#"SELECT id, name, token_hash, 'flags:read' = ANY(scopes) AS "flags_read!", environment
-           FROM api_tokens WHERE revoked_at IS NULL"#
+        r#"SELECT id, name, token_hash, 'flags:read' = ANY(scopes) AS "flags_read!",
+                  'flags:evaluate' = ANY(scopes) AS "flags_evaluate!", environment
+           FROM api_tokens t
+           WHERE revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.created_by AND NOT u.active)"#
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -704,7 +709,10 @@ pub async fn apply_due_schedules(pool: &PgPool, now: DateTime<Utc>) -> Result<us
     }
 }
 
-/// Adds SDK-reported counts to the hour they fall in.
+/// The most an hour's stored count grows to: far below `bigint`, so no sum of a few hours overflows.
+const MAX_STORED_COUNT: i64 = 1_000_000_000_000_000;
+
+/// Adds SDK-reported counts (each at most `MAX_COUNT_PER_BUCKET`) to the hour they fall in.
 pub async fn record_metrics(
     pool: &PgPool,
     env: &str,
@@ -717,12 +725,15 @@ pub async fn record_metrics(
     sqlx::query!(
         "INSERT INTO flag_metrics (environment, flag_key, hour, yes, no)
          SELECT $1, key, date_trunc('hour', $2::timestamptz), y, n FROM unnest($3::text[], $4::bigint[], $5::bigint[]) AS m(key, y, n)
-         ON CONFLICT (environment, flag_key, hour) DO UPDATE SET yes = flag_metrics.yes + EXCLUDED.yes, no = flag_metrics.no + EXCLUDED.no",
+         ON CONFLICT (environment, flag_key, hour)
+         DO UPDATE SET yes = LEAST(flag_metrics.yes::numeric + EXCLUDED.yes, $6::bigint)::bigint,
+                       no = LEAST(flag_metrics.no::numeric + EXCLUDED.no, $6::bigint)::bigint",
         env,
         hour as _,
         &keys,
         &yes,
-        &no
+        &no,
+        MAX_STORED_COUNT
     )
     .execute(pool)
     .await?;
@@ -749,13 +760,44 @@ pub async fn register_client(
     Ok(())
 }
 
+/// How many SDK reports and client registrations the retention job removed.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    pub metrics: u64,
+    pub clients: u64,
+}
+
+/// Drops hourly metrics and client registrations older than `keep_days`. One process does it per
+/// run (an advisory lock); the others skip.
+pub async fn prune_sdk_reports(pool: &PgPool, keep_days: i32) -> Result<Pruned, AppError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock($1) AS "locked!""#, RETENTION_LOCK)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        return Ok(Pruned::default());
+    }
+    let metrics = sqlx::query!("DELETE FROM flag_metrics WHERE hour < now() - make_interval(days => $1)", keep_days)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let clients =
+        sqlx::query!("DELETE FROM flag_clients WHERE last_seen < now() - make_interval(days => $1)", keep_days)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    tx.commit().await?;
+    Ok(Pruned { metrics, clients })
+}
+
 /// Evaluations per flag and environment reported in the current hour (SDKs report by the hour).
 pub async fn evaluations_last_hour(
     pool: &PgPool,
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, BTreeMap<String, Evaluations>>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT flag_key, environment, sum(yes)::bigint AS "yes!", sum(no)::bigint AS "no!"
+        r#"SELECT flag_key, environment, LEAST(sum(yes), 9223372036854775807)::bigint AS "yes!",
+                  LEAST(sum(no), 9223372036854775807)::bigint AS "no!"
            FROM flag_metrics WHERE hour > $1::timestamptz - interval '1 hour'
            GROUP BY flag_key, environment"#,
         now as _

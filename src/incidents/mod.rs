@@ -23,6 +23,6 @@ pub use http::routes;
 
 /// The domain's background jobs, started once per process.
 #[cfg(feature = "ssr")]
-pub fn spawn_jobs(pool: &sqlx::PgPool) {
-    sla_watch::spawn(pool.clone());
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+    sla_watch::spawn(supervisor, pool.clone());
 }

@@ -2,16 +2,16 @@
 //! process, and the store makes each breach land exactly once.
 
 use super::store;
-use crate::server::jobs;
+use crate::server::jobs::{self, Supervisor};
 use sqlx::PgPool;
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// A breach is on the timeline within this of its due time.
 pub const TICK: Duration = Duration::from_secs(1);
 
-pub fn spawn(pool: PgPool) -> JoinHandle<()> {
+pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     jobs::spawn_every(
+        supervisor,
         pool,
         TICK,
         "the SLA watcher",

@@ -10,6 +10,7 @@ use crate::server::audit_trail::Caller;
 use crate::server::cli::{print_json, shutdown_signal, utc, Failure};
 use crate::server::config::Config;
 use crate::server::db::{self, Database};
+use crate::server::jobs::Supervisor;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use sqlx::PgPool;
@@ -82,8 +83,9 @@ pub async fn run_gate(config: Config, args: GateArgs) -> Result<(), Failure> {
     let upstream = Upstream::parse(&upstream).map_err(|m| Failure::Refused(format!("--upstream: {m}")))?;
     let database = Database::open(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
     db::migrate(&database.pool).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
-    super::spawn_jobs(&database.pool);
-    let live = LiveState::start(database.pool.clone()).await;
+    let supervisor = Supervisor::default();
+    super::spawn_jobs(&supervisor, &database.pool);
+    let live = LiveState::start(database.pool.clone(), config.live_reread, &supervisor).await;
     let gate = Gate::bind(listen, upstream, config.trusted_proxies.clone(), live)
         .await
         .map_err(|e| Failure::Infrastructure(format!("cannot listen on {listen}: {e}")))?;

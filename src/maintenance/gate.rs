@@ -3,7 +3,7 @@
 //! the bypass cookie through.
 
 use super::live::LiveState;
-use super::model::path_is_excluded;
+use super::model::{normalise_path, path_is_excluded};
 use super::store::GateSettings;
 use super::visitor_page::VisitorPage;
 use crate::auth::tokens::hex;
@@ -152,24 +152,26 @@ impl tower::Service<Request> for Connection {
 }
 
 impl Connection {
-    async fn handle(&self, req: Request) -> Response {
-        let peer_ip = self.peer.ip();
+    async fn handle(&self, mut req: Request) -> Response {
+        let peer_ip = client_ip::canonical(self.peer.ip());
         let trusted_peer = self.gate.trusted_proxies.iter().any(|net| net.contains(&peer_ip));
-        match self.screen(&req, peer_ip, trusted_peer) {
+        match self.screen(&mut req, peer_ip, trusted_peer) {
             Some(answered) => answered,
             None => self.proxy(req, peer_ip, trusted_peer).await,
         }
     }
 
-    /// The gate's own answer (bypass redirect or maintenance page), or `None` to let the request through.
-    fn screen(&self, req: &Request, peer_ip: IpAddr, trusted_peer: bool) -> Option<Response> {
+    /// The gate's own answer (bypass redirect, maintenance page, or 400 for a path it will not
+    /// guess about), or `None` to let the request through. During maintenance an always-open
+    /// path is judged in its normalised form, and that form is what goes to the site.
+    fn screen(&self, req: &mut Request, peer_ip: IpAddr, trusted_peer: bool) -> Option<Response> {
         let gate = &self.gate;
         let snapshot = gate.live.current();
         let settings = snapshot.settings.as_ref()?;
         // Only bypass attempts and visits during maintenance need the client's address.
         let client_ip = || {
-            let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-            client_ip::resolve(peer_ip, forwarded_for, &gate.trusted_proxies)
+            let forwarded_for = client_ip::forwarded_for(req.headers());
+            client_ip::resolve(peer_ip, forwarded_for.as_deref(), &gate.trusted_proxies)
         };
         if let Some(attempt) = BypassAttempt::of(req.uri()) {
             if let Some(response) = gate.try_bypass(&attempt, settings, client_ip(), trusted_peer, req.headers()) {
@@ -178,13 +180,30 @@ impl Connection {
         }
         let page = snapshot.visitor_page.as_ref()?;
         let now = Utc::now();
-        let passes = path_is_excluded(&settings.excluded_paths, req.uri().path())
+        let Ok(path) = normalise_path(req.uri().path()) else {
+            return Some(ambiguous_path());
+        };
+        let excluded = path_is_excluded(&settings.excluded_paths, &path);
+        let passes = excluded
             || {
                 let ip = client_ip();
                 settings.allowlist.iter().any(|net| net.contains(&ip))
             }
             || has_valid_cookie(req.headers(), settings, now);
-        (!passes).then(|| maintenance_response(page, req.headers(), now))
+        if !passes {
+            return Some(maintenance_response(page, req.headers(), now));
+        }
+        if excluded && path != req.uri().path() {
+            let forwarded = match req.uri().query() {
+                Some(query) => format!("{path}?{query}"),
+                None => path,
+            };
+            match Uri::try_from(forwarded) {
+                Ok(uri) => *req.uri_mut() = uri,
+                Err(_) => return Some(ambiguous_path()),
+            }
+        }
+        None
     }
 
     async fn proxy(&self, mut req: Request, peer: IpAddr, trusted_peer: bool) -> Response {
@@ -379,21 +398,24 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+/// The protocol a request asks to switch to (WebSocket, …). `h2c` is never passed on: a tunnel
+/// of HTTP/2 to the site would carry requests the gate never screens.
 fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
     let asks = headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")));
-    asks.then(|| headers.get(header::UPGRADE).cloned()).flatten()
+    let protocol = asks.then(|| headers.get(header::UPGRADE).cloned()).flatten()?;
+    let is_h2c = protocol.to_str().map_or(true, |p| p.split(',').any(|p| p.trim().eq_ignore_ascii_case("h2c")));
+    (!is_h2c).then_some(protocol)
 }
 
 /// `X-Forwarded-For` gains the peer; what an untrusted peer claims is dropped, not passed on.
 /// `Host` is kept as the visitor sent it.
 fn forward_headers(headers: &mut HeaderMap, peer: IpAddr, trusted_peer: bool, upgrade: Option<&HeaderValue>) {
     strip_hop_by_hop(headers);
-    let prior =
-        trusted_peer.then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_owned)).flatten();
+    let prior = trusted_peer.then(|| client_ip::forwarded_for(headers)).flatten();
     let chain = match prior {
         Some(prior) => format!("{prior}, {peer}"),
         None => peer.to_string(),
@@ -499,6 +521,15 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn ambiguous_path() -> Response {
+    Response::builder()
+        .status(StatusCode::BAD_REQUEST)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from("This path is ambiguous (an encoded slash, backslash or NUL); ask for it plainly.\n"))
+        .expect("static response parts are valid")
 }
 
 fn bad_gateway() -> Response {

@@ -5,9 +5,11 @@ use super::model::NowAndNext;
 use super::store::{self, GateSettings, CHANNEL};
 use super::visitor_page::VisitorPage;
 use crate::error::AppError;
+use crate::server::jobs::Supervisor;
 use crate::server::live::Watched;
 use sqlx::PgPool;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One consistent reading of the windows and the gate's settings.
 #[derive(Debug, Default)]
@@ -24,10 +26,12 @@ pub struct Snapshot {
 pub struct LiveState(Watched<Snapshot>);
 
 impl LiveState {
-    pub async fn start(pool: PgPool) -> Self {
+    pub async fn start(pool: PgPool, reread: Option<Duration>, supervisor: &Supervisor) -> Self {
         Self(
             Watched::start(
                 pool,
+                reread,
+                supervisor,
                 CHANNEL,
                 "maintenance state",
                 Snapshot::default(),

@@ -28,6 +28,6 @@ pub use http::routes;
 
 /// The domain's background jobs, started once per process (the gate starts them too).
 #[cfg(feature = "ssr")]
-pub fn spawn_jobs(pool: &sqlx::PgPool) {
-    scheduler::spawn(pool.clone());
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+    scheduler::spawn(supervisor, pool.clone());
 }

@@ -284,6 +284,63 @@ impl ExcludedPaths {
     }
 }
 
+/// A request path the gate will not guess about: an encoded `/`, `\` or NUL, a raw `\`, a
+/// broken `%` escape, or not a path at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmbiguousPath;
+
+/// The path as a server resolving it would: unreserved characters percent-decoded, `;`
+/// parameters dropped from each segment, empty and `.` segments removed, `..` applied. The gate
+/// decides on this form and forwards it, so the site sees exactly what was decided on.
+pub fn normalise_path(raw: &str) -> Result<String, AmbiguousPath> {
+    let rest = raw.strip_prefix('/').ok_or(AmbiguousPath)?;
+    let mut segments: Vec<String> = Vec::new();
+    for segment in rest.split('/') {
+        let segment = segment.split(';').next().unwrap_or_default();
+        let decoded = decode_unreserved(segment)?;
+        match decoded.as_str() {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ => segments.push(decoded),
+        }
+    }
+    let mut path = format!("/{}", segments.join("/"));
+    let ends_in_directory = raw.ends_with('/') || raw.ends_with("/.") || raw.ends_with("/..");
+    if ends_in_directory && path != "/" {
+        path.push('/');
+    }
+    Ok(path)
+}
+
+fn decode_unreserved(segment: &str) -> Result<String, AmbiguousPath> {
+    let bytes = segment.as_bytes();
+    let mut out = String::with_capacity(segment.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = segment.get(i + 1..i + 3).ok_or(AmbiguousPath)?;
+                let value = u8::from_str_radix(hex, 16).map_err(|_| AmbiguousPath)?;
+                match value {
+                    b'/' | b'\\' | 0 => return Err(AmbiguousPath),
+                    v if v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~') => out.push(v as char),
+                    v => out.push_str(&format!("%{v:02X}")),
+                }
+                i += 3;
+            }
+            b'\\' => return Err(AmbiguousPath),
+            _ => {
+                let ch = segment[i..].chars().next().ok_or(AmbiguousPath)?;
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `path` is one of `excluded` or below one (`/health` covers `/health/db`, not `/healthy`).
 pub fn path_is_excluded(excluded: &[String], path: &str) -> bool {
     excluded.iter().any(|p| {
@@ -301,9 +358,26 @@ impl SiteSettings {
             site_name,
             site_url: parse_url("site_url", site_url)?.trim_end_matches('/').to_owned(),
             status_url: parse_url("status_url", status_url)?,
-            support_contact: bounded_text("support_contact", support_contact, "", 200, "The support contact")?,
+            support_contact: parse_contact("support_contact", support_contact)?,
         })
     }
+}
+
+/// An optional support contact that becomes a link on the maintenance page: an email address,
+/// a `mailto:` link or an http(s) address. Any other scheme (`javascript:`, `data:`) is refused.
+fn parse_contact(field: &str, raw: &str) -> Result<String, AppError> {
+    let contact = bounded_text(field, raw, "", 200, "The support contact")?;
+    let address = contact.strip_prefix("mailto:").unwrap_or(&contact);
+    let is_email = address.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !address.contains([':', '/', ' ', '<', '>', '"'])
+    });
+    if contact.is_empty() || is_email {
+        return Ok(contact);
+    }
+    if contact.starts_with("http://") || contact.starts_with("https://") {
+        return parse_url(field, &contact);
+    }
+    Err(AppError::validation(field, "Use an email address, a mailto: link or an http(s) address."))
 }
 
 /// An optional absolute http(s) URL.
@@ -422,11 +496,46 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_normalised_as_servers_resolve_them() {
+        for (raw, normal) in [
+            ("/", "/"),
+            ("/health", "/health"),
+            ("//health", "/health"),
+            ("/health/", "/health/"),
+            ("/health/../admin", "/admin"),
+            ("/health/%2e%2e/admin", "/admin"),
+            ("/health/%2E%2E/admin", "/admin"),
+            ("/health;x=1/../admin", "/admin"),
+            ("/health/./db", "/health/db"),
+            ("/%68ealth", "/health"),
+            ("/../../health", "/health"),
+            ("/health/..", "/"),
+            ("/a%20b", "/a%20b"),
+            ("/caf\u{e9}", "/caf\u{e9}"),
+        ] {
+            assert_eq!(normalise_path(raw), Ok(normal.to_owned()), "{raw}");
+        }
+        for raw in
+            ["/health%2F..%2Fadmin", "/health%5c..%5cadmin", "/health\\..\\admin", "/a%zz", "/a%2", "/x%00", "*", ""]
+        {
+            assert_eq!(normalise_path(raw), Err(AmbiguousPath), "{raw}");
+        }
+    }
+
+    #[test]
     fn site_settings_need_a_name_and_real_addresses() {
         let s = SiteSettings::parse("Shop", "https://shop.example.com/", "", "help@example.com").unwrap();
         assert_eq!(s.site_url, "https://shop.example.com");
         assert!(SiteSettings::parse("", "", "", "").unwrap_err().field_message("site_name").is_some());
         assert!(SiteSettings::parse("Shop", "ftp://x", "", "").unwrap_err().field_message("site_url").is_some());
         assert!(SiteSettings::parse("Shop", "", "https://", "").unwrap_err().field_message("status_url").is_some());
+        for contact in ["help@example.com", "mailto:help@example.com", "https://example.com/support", ""] {
+            assert!(SiteSettings::parse("Shop", "", "", contact).is_ok(), "{contact}");
+        }
+        for contact in ["javascript:alert(1)", "JavaScript:alert(1)//@x.com", "data:text/html,hi", "call us", "mailto:"]
+        {
+            let refused = SiteSettings::parse("Shop", "", "", contact).unwrap_err();
+            assert!(refused.field_message("support_contact").is_some(), "{contact}");
+        }
     }
 }

@@ -2,21 +2,21 @@
 //! each transition happen exactly once however many processes run it.
 
 use super::store::{self, Transition};
-use crate::server::jobs;
+use crate::server::jobs::{self, Supervisor};
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::task::JoinHandle;
 
 /// Transitions land within this of their planned time (plus one NOTIFY round trip).
 pub const TICK: Duration = Duration::from_millis(250);
 /// How often recurrences are turned into scheduled windows.
 const MATERIALISE_EVERY: Duration = Duration::from_secs(60);
 
-pub fn spawn(pool: PgPool) -> JoinHandle<()> {
+pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     // Recurrences are materialised on the first tick that reaches the database, then once a minute.
     let materialised_at = Arc::new(Mutex::new(None::<Instant>));
     jobs::spawn_every(
+        supervisor,
         pool,
         TICK,
         "the maintenance scheduler",

@@ -41,8 +41,16 @@ pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> 
     client
 }
 
-/// `::ffff:10.0.0.1` is `10.0.0.1`.
-fn canonical(ip: IpAddr) -> IpAddr {
+/// Every `X-Forwarded-For` line, joined in order: some proxies append a line of their own
+/// instead of extending the last one, and the nearest hop is on the last line.
+pub fn forwarded_for(headers: &http::HeaderMap) -> Option<String> {
+    let lines: Vec<&str> =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
+    (!lines.is_empty()).then(|| lines.join(", "))
+}
+
+/// `::ffff:10.0.0.1` is `10.0.0.1`: dual-stack listeners see IPv4 peers in that form.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
@@ -51,8 +59,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
 
 pub async fn middleware(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        let ip = resolve(peer.ip(), forwarded, &config.trusted_proxies);
+        let forwarded = forwarded_for(req.headers());
+        let ip = resolve(peer.ip(), forwarded.as_deref(), &config.trusted_proxies);
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
@@ -79,6 +87,18 @@ mod tests {
         assert_eq!(resolve(ip("10.0.0.2"), Some("6.6.6.6, 198.51.100.7"), &trusted), ip("198.51.100.7"));
         assert_eq!(resolve(ip("10.0.0.2"), None, &trusted), ip("10.0.0.2"));
         assert_eq!(resolve(ip("10.0.0.2"), Some("garbage"), &trusted), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn every_forwarded_for_line_counts_in_order() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        headers.append("x-forwarded-for", "198.51.100.7, 10.0.0.5".parse().unwrap());
+        let joined = forwarded_for(&headers);
+        assert_eq!(joined.as_deref(), Some("6.6.6.6, 198.51.100.7, 10.0.0.5"));
+        let trusted = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(resolve(ip("10.0.0.2"), joined.as_deref(), &trusted), ip("198.51.100.7"));
+        assert_eq!(forwarded_for(&http::HeaderMap::new()), None);
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     pub db_pool_size: u32,
     pub db_acquire_timeout: Duration,
+    /// How often in-memory state (maintenance, flags) is re-read besides each NOTIFY; `None`:
+    /// on NOTIFY alone.
+    pub live_reread: Option<Duration>,
+    /// The set-up code a fresh instance accepts (`PITWALL_SETUP_CODE`), instead of a random one
+    /// printed at start: for unattended installs.
+    pub setup_code: Option<String>,
     /// Where the built site (`pkg/`, public assets) lives.
     pub site_root: PathBuf,
 }
@@ -84,6 +90,10 @@ impl Config {
         };
         let session_idle = duration("PITWALL_SESSION_IDLE", Duration::from_secs(12 * 3600))?;
         let db_acquire_timeout = duration("PITWALL_DB_ACQUIRE_TIMEOUT", Duration::from_secs(5))?;
+        let live_reread = match get("PITWALL_LIVE_REREAD").as_deref() {
+            Some("off") => None,
+            _ => Some(duration("PITWALL_LIVE_REREAD", Duration::from_secs(5))?),
+        };
 
         let log_format = match get("PITWALL_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -115,6 +125,19 @@ impl Config {
                 .ok_or_else(|| err("PITWALL_DB_POOL_SIZE", format!("{raw:?}: use a whole number from 1 to 500")))?,
         };
 
+        let setup_code = get("PITWALL_SETUP_CODE")
+            .map(|code| {
+                if code.chars().count() >= 12 {
+                    Ok(code)
+                } else {
+                    Err(err(
+                        "PITWALL_SETUP_CODE",
+                        "use at least 12 characters: it is all that guards a fresh instance".into(),
+                    ))
+                }
+            })
+            .transpose()?;
+
         let site_root = get("LEPTOS_SITE_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/site"));
 
         Ok(Self {
@@ -126,6 +149,8 @@ impl Config {
             trusted_proxies,
             db_pool_size,
             db_acquire_timeout,
+            live_reread,
+            setup_code,
             site_root,
         })
     }
@@ -185,6 +210,14 @@ mod tests {
         assert_eq!(config(&[("PITWALL_PUBLIC_URL", "ops.example.com")]).unwrap_err().variable, "PITWALL_PUBLIC_URL");
         assert_eq!(config(&[("PITWALL_LISTEN", "localhost")]).unwrap_err().variable, "PITWALL_LISTEN");
         assert_eq!(config(&[("PITWALL_DB_POOL_SIZE", "0")]).unwrap_err().variable, "PITWALL_DB_POOL_SIZE");
+    }
+
+    #[test]
+    fn live_state_rereads_every_five_seconds_unless_told_otherwise() {
+        assert_eq!(config(&[]).unwrap().live_reread, Some(Duration::from_secs(5)));
+        assert_eq!(config(&[("PITWALL_LIVE_REREAD", "1m")]).unwrap().live_reread, Some(Duration::from_secs(60)));
+        assert_eq!(config(&[("PITWALL_LIVE_REREAD", "off")]).unwrap().live_reread, None);
+        assert_eq!(config(&[("PITWALL_LIVE_REREAD", "never")]).unwrap_err().variable, "PITWALL_LIVE_REREAD");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Cross-site request refusal, on top of SameSite cookies: a state-changing request must come
-//! from Pitwall's own origin.
+//! from Pitwall's own origin, and every request must name a host Pitwall answers to (so a
+//! DNS-rebinding page, whose requests carry its own domain as `Host`, is refused).
 
 use super::config::Config;
 use crate::error::AppError;
@@ -49,6 +50,41 @@ pub async fn middleware(State(config): State<Arc<Config>>, req: Request, next: N
     }
 }
 
+/// Whether `Host` names this Pitwall: an IP address, `localhost`, or the public URL's host. A
+/// rebinding attack always carries the attacker's domain name, never one of these.
+pub fn is_own_host(host: Option<&str>, public_url: Option<&str>) -> bool {
+    let Some(host) = host else {
+        // No Host at all (HTTP/1.0 tools): not something a browser sends.
+        return true;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split_once(']').is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let public_host = public_url
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, authority)| authority.rsplit_once(':').map_or(authority, |(name, _)| name));
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || public_host.is_some_and(|public| public.eq_ignore_ascii_case(&name))
+}
+
+pub async fn host_middleware(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    if is_own_host(host, config.public_url.as_deref()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(host = host.unwrap_or_default(), "request for another host refused");
+    (
+        http::StatusCode::MISDIRECTED_REQUEST,
+        "This Pitwall does not answer to that host name. Reach it by its address or localhost, or set \
+         PITWALL_PUBLIC_URL to the URL you use.\n",
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +95,19 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn addresses_localhost_and_the_public_host_are_own_hosts() {
+        for host in ["127.0.0.1:3000", "10.1.2.3", "[::1]:3000", "localhost:3000", "app.localhost", "LOCALHOST."] {
+            assert!(is_own_host(Some(host), None), "{host}");
+        }
+        assert!(is_own_host(Some("Ops.Example.com"), Some("https://ops.example.com")));
+        assert!(is_own_host(Some("ops.example.com:8443"), Some("https://ops.example.com:8443")));
+        for host in ["evil.test", "evil.test:3000", "localhost.evil.test", "127.0.0.1.evil.test", "[evil]:80"] {
+            assert!(!is_own_host(Some(host), Some("https://ops.example.com")), "{host}");
+        }
+        assert!(!is_own_host(Some("ops.example.com"), None));
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! A value every process keeps in memory and re-reads from the database on each NOTIFY on its
-//! channel (and every few seconds, for a notification lost with a dropped connection). While the
-//! database is away the last good value is kept and said to be stale.
+//! channel (and every few seconds, `PITWALL_LIVE_REREAD`, for a notification lost with a dropped
+//! connection). While the database is away the last good value is kept and said to be stale.
+//! The LISTEN connection is the watcher's own, outside the request pool, so even a pool of one
+//! or two connections is left whole to requests.
 
+use super::jobs::Supervisor;
 use crate::error::AppError;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-const REREAD_EVERY: Duration = Duration::from_secs(5);
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// The watcher beats this often even when nothing changes, so `/readyz` can tell it is alive.
+const BEAT_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Watched<T> {
     current: watch::Receiver<Arc<T>>,
@@ -26,18 +30,46 @@ impl<T> Clone for Watched<T> {
 }
 
 impl<T: Send + Sync + 'static> Watched<T> {
-    /// Reads once (so a healthy process starts with the truth), then keeps watching `channel`.
-    /// `what` names the value in logs.
-    pub async fn start<F, Fut>(pool: PgPool, channel: &'static str, what: &'static str, initial: T, read: F) -> Self
+    /// Reads once (so a healthy process starts with the truth), then keeps watching `channel`
+    /// under `supervisor`. `what` names the value in logs and in `/readyz`; `reread` is the
+    /// safety-net period (`None`: NOTIFY alone).
+    pub async fn start<F, Fut>(
+        pool: PgPool,
+        reread: Option<Duration>,
+        supervisor: &Supervisor,
+        channel: &'static str,
+        what: &'static str,
+        initial: T,
+        read: F,
+    ) -> Self
     where
         F: Fn(PgPool) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let (sender, current) = watch::channel(Arc::new(initial));
-        let watcher = Watcher { pool, channel, what, read, sender, stale: Arc::new(AtomicBool::new(false)) };
+        // One connection of its own, opened when first needed and re-opened after a drop.
+        let listen_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let watcher = Arc::new(Watcher {
+            pool,
+            listen_pool,
+            reread,
+            channel,
+            what,
+            read,
+            sender,
+            stale: Arc::new(AtomicBool::new(false)),
+            supervisor: supervisor.clone(),
+        });
         watcher.reload().await;
         let stale = watcher.stale.clone();
-        tokio::spawn(watcher.run());
+        supervisor.supervise(what, BEAT_EVERY, move || {
+            let watcher = watcher.clone();
+            async move { watcher.run().await }
+        });
         Self { current, stale }
     }
 
@@ -53,11 +85,14 @@ impl<T: Send + Sync + 'static> Watched<T> {
 
 struct Watcher<T, F> {
     pool: PgPool,
+    listen_pool: PgPool,
+    reread: Option<Duration>,
     channel: &'static str,
     what: &'static str,
     read: F,
     sender: watch::Sender<Arc<T>>,
     stale: Arc<AtomicBool>,
+    supervisor: Supervisor,
 }
 
 impl<T, F, Fut> Watcher<T, F>
@@ -83,9 +118,19 @@ where
         }
     }
 
-    async fn run(self) {
+    async fn reread_due(reread: &mut Option<tokio::time::Interval>) {
+        match reread {
+            Some(interval) => {
+                interval.tick().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    async fn run(&self) {
         loop {
-            let mut listener = match PgListener::connect_with(&self.pool).await {
+            self.supervisor.beat(self.what);
+            let mut listener = match PgListener::connect_with(&self.listen_pool).await {
                 Ok(listener) => listener,
                 Err(_) => {
                     self.mark_stale();
@@ -100,6 +145,10 @@ where
             }
             // Read after LISTEN: a change committed in between is then never missed.
             self.reload().await;
+            // Intervals rather than sleeps, so one firing does not push the other back.
+            let after = |period| tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            let mut beat = after(BEAT_EVERY);
+            let mut reread = self.reread.map(after);
             loop {
                 tokio::select! {
                     notified = listener.try_recv() => match notified {
@@ -107,8 +156,10 @@ where
                         // The connection dropped: reconnect and re-read.
                         Ok(None) | Err(_) => break,
                     },
-                    _ = tokio::time::sleep(REREAD_EVERY) => self.reload().await,
+                    _ = Self::reread_due(&mut reread) => self.reload().await,
+                    _ = beat.tick() => {}
                 }
+                self.supervisor.beat(self.what);
             }
             if self.sender.is_closed() {
                 return;

@@ -11,6 +11,7 @@ pub mod context;
 pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
+pub mod headers;
 pub mod health;
 pub mod jobs;
 pub mod live;

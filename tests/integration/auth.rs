@@ -29,7 +29,10 @@ async fn first_run_leads_to_setup_and_setup_is_gone_afterwards() {
     assert_eq!(location(&app.browser().get("/setup").await), "/signin");
     let second = app
         .browser()
-        .call("setup", &[("email", "mallory@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .call(
+            "setup",
+            &[("code", SETUP_CODE), ("email", "mallory@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
         .await;
     second.assert_error(404).await;
     assert_eq!(app.count("users").await, 1);
@@ -48,7 +51,7 @@ async fn setup_refuses_bad_input_at_the_field_and_writes_nothing() {
     ];
     for (email, password, confirm, field) in cases {
         let body = b
-            .call("setup", &[("email", email), ("password", password), ("confirm", confirm)])
+            .call("setup", &[("code", SETUP_CODE), ("email", email), ("password", password), ("confirm", confirm)])
             .await
             .assert_error(422)
             .await;
@@ -165,7 +168,7 @@ async fn https_public_url_makes_the_cookie_secure() {
         .machine()
         .post(app.url("/api/setup"))
         .header("origin", "https://ops.example.com")
-        .form(&[("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .form(&[("code", SETUP_CODE), ("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)])
         .send()
         .await
         .unwrap();

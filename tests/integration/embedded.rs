@@ -6,7 +6,7 @@ use crate::support::{ResponseExt, BIN, OWNER_EMAIL, PASSWORD};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 fn pitwall(data_dir: &Path) -> Command {
@@ -18,15 +18,16 @@ fn pitwall(data_dir: &Path) -> Command {
     cmd
 }
 
-/// Starts the server and returns it with its base URL, read from the line it prints.
-fn start_server(data_dir: &Path) -> (Child, String) {
+/// Starts the server and returns it with its base URL, read from the line it prints, and the
+/// rest of what it prints.
+fn start_server(data_dir: &Path) -> (Child, String, BufReader<ChildStdout>) {
     let mut child = pitwall(data_dir).arg("serve").stdout(Stdio::piped()).spawn().expect("pitwall starts");
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("pitwall prints its URL");
+    stdout.read_line(&mut line).expect("pitwall prints its URL");
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line {line:?}");
-    (child, url)
+    (child, url, stdout)
 }
 
 fn stop_server(mut child: Child) {
@@ -87,17 +88,24 @@ async fn embedded_cluster_is_created_shared_with_the_cli_reported_and_reused() {
     let data_dir = dir.path().join("data");
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
 
-    let (server, url) = start_server(&data_dir);
+    let (server, url, mut printed) = start_server(&data_dir);
     assert!(cluster_running(&data_dir), "the cluster lives in the data directory");
     client.get(format!("{url}/readyz")).send().await.unwrap().assert_ok().await;
-    let setup = client
-        .post(format!("{url}/api/setup"))
-        .header("origin", &url)
-        .form(&[("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    setup.assert_ok().await;
+    // A fresh instance prints the one-time code that claims it; nothing else does.
+    let mut line = String::new();
+    printed.read_line(&mut line).unwrap();
+    assert!(line.starts_with(&format!("Set up the owner at {url}/setup with the code ")), "{line:?}");
+    let code = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let setup = |code: &str| {
+        client
+            .post(format!("{url}/api/setup"))
+            .header("origin", &url)
+            .form(&[("code", code), ("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)])
+            .send()
+    };
+    let wrong = setup("0000-0000-0000-0000-0000").await.unwrap().assert_error(422).await;
+    assert_eq!(wrong["field"], "code", "{wrong}");
+    setup(&code).await.unwrap().assert_ok().await;
 
     // The CLI joins the running cluster: no second postmaster, and the server sees its writes.
     let added = cli(
@@ -174,7 +182,7 @@ async fn embedded_cluster_is_created_shared_with_the_cli_reported_and_reused() {
     stop_server(server);
 
     // A restart reuses the data: the owner exists, so /setup is gone and sign-in works.
-    let (server, url) = start_server(&data_dir);
+    let (server, url, _) = start_server(&data_dir);
     let setup_page = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -11,14 +11,13 @@ use axum::Router;
 use hmac::{Hmac, Mac};
 use pitwall::maintenance::gate::{Gate, Upstream, BYPASS_COOKIE};
 use pitwall::maintenance::live::LiveState;
+use pitwall::server::jobs::Supervisor;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-const SECOND: Duration = Duration::from_secs(1);
 
 /// The site behind the gate: echoes what reached it; `/upgrade` switches to an echo protocol.
 async fn upstream() -> SocketAddr {
@@ -29,6 +28,7 @@ async fn upstream() -> SocketAddr {
         let reply = json!({
             "site": true, "path": path, "host": header("host"), "xff": header("x-forwarded-for"),
             "xfp": header("x-forwarded-proto"), "xfh": header("x-forwarded-host"), "body_len": body.len(),
+            "upgrade": header("upgrade"),
         });
         // A large response, to see it streamed through whole.
         let padding = if path.starts_with("/big") { "x".repeat(2 << 20) } else { String::new() };
@@ -66,9 +66,10 @@ struct TestGate {
     live: LiveState,
 }
 
-/// A gate process over the app's database: its own pool, watcher and listener.
+/// A gate process over the app's database: its own pool, watcher and listener. It re-reads on
+/// NOTIFY alone, so every test that waits for it to see a change proves that path.
 async fn gate(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str]) -> TestGate {
-    let live = LiveState::start(connect(&app.database).await).await;
+    let live = LiveState::start(connect(&app.database).await, None, &Supervisor::default()).await;
     let trusted = trusted.iter().map(|t| t.parse().unwrap()).collect();
     let gate =
         Gate::bind(listen.parse().unwrap(), Upstream::parse(upstream).unwrap(), trusted, live.clone()).await.unwrap();
@@ -104,7 +105,7 @@ async fn start_maintenance(owner: &Browser, duration: &str) {
 async fn gate_says(gate: &TestGate, path: &str, expected: StatusCode) -> Duration {
     let client = visitor();
     let url = format!("{}{path}", gate.base);
-    within(SECOND, || async { status(&client, &url, &[]).await == expected }).await
+    within(WAIT, || async { status(&client, &url, &[]).await == expected }).await
 }
 
 #[tokio::test]
@@ -223,6 +224,24 @@ async fn allowlisted_addresses_pass_and_forwarded_for_counts_only_from_trusted_p
     assert_eq!(proxied("203.0.113.9, 198.51.100.1").await, 503, "the nearest untrusted hop is the client");
     // The proxy's own chain reaches the site, with the gate's peer appended.
     assert_eq!(forwarded_for_at_site(&client, &behind_proxy, "198.51.100.1").await, "198.51.100.1, 127.0.0.1");
+    // A proxy that appends a line of its own: every line counts, in order, so a spoof on the
+    // first line does not become the client.
+    let two_lines = |first: &'static str, second: &'static str| {
+        client.get(format!("{}/", behind_proxy.base)).header("x-forwarded-for", first).header("x-forwarded-for", second)
+    };
+    assert_eq!(two_lines("203.0.113.9", "198.51.100.1").send().await.unwrap().status(), 503);
+    assert_eq!(two_lines("198.51.100.1", "203.0.113.9").send().await.unwrap().status(), 200);
+    let echoed: Value = client
+        .get(format!("{}/healthz", behind_proxy.base))
+        .header("x-forwarded-for", "198.51.100.1")
+        .header("x-forwarded-for", "10.1.1.1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(echoed["xff"], "198.51.100.1, 10.1.1.1, 127.0.0.1");
 
     // From an untrusted peer the same header is a spoof: ignored, and not passed on.
     assert_eq!(status(&client, &format!("{}/", direct.base), &[("x-forwarded-for", "203.0.113.9")]).await, 503);
@@ -233,6 +252,61 @@ async fn allowlisted_addresses_pass_and_forwarded_for_counts_only_from_trusted_p
     // Allowing 127.0.0.1 lets the v4 loopback visitor through within a second.
     owner.call("maintenance/allow/add", &[("network", "127.0.0.1"), ("label", "")]).await.assert_ok().await;
     gate_says(&direct, "/", StatusCode::OK).await;
+}
+
+/// Sends `GET {path}` exactly as written (no client cleaning it) and returns the status and body.
+async fn raw_get(gate: &TestGate, path: &str, headers: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(gate.base.trim_start_matches("http://")).await.unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: site\r\nAccept: text/html\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn every_spelling_of_an_always_open_path_is_judged_as_the_site_reads_it() {
+    let (_app, _owner, gate) = gate_during_maintenance("1h").await;
+    // "Health, then up and out", as an attacker spells it: the maintenance page, never the site.
+    for path in [
+        "/health/../admin",
+        "/health/%2e%2e/admin",
+        "/health/%2E%2E/admin",
+        "/health;x=1/../admin",
+        "/health/./../admin",
+        "//health/../../admin",
+    ] {
+        let (status, body) = raw_get(&gate, path, "").await;
+        assert_eq!(status, 503, "{path}: {body}");
+        assert!(!body.contains("\"site\":true"), "{path} reached the site");
+    }
+    // Encoded separators are refused rather than guessed about.
+    for path in ["/health%2F..%2Fadmin", "/health%5c..%5cadmin", "/health/..%2fadmin"] {
+        assert_eq!(raw_get(&gate, path, "").await.0, 400, "{path}");
+    }
+    // What passes as always-open reaches the site in the form that was judged.
+    for (path, seen) in
+        [("//health", "/health"), ("/%68ealth/db?full=1", "/health/db?full=1"), ("/healthz/", "/healthz/")]
+    {
+        let (status, body) = raw_get(&gate, path, "").await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let echoed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(echoed["path"], seen, "{path}");
+    }
+    // An allowed request may not smuggle an HTTP/2 tunnel past the gate.
+    let (status, body) = raw_get(
+        &gate,
+        "/health",
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let echoed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(echoed["upgrade"], "", "h2c was passed on");
 }
 
 /// An app whose owner has started maintenance (for `duration`), and a gate in front of a site
@@ -291,7 +365,7 @@ async fn the_bypass_link_sets_a_signed_cookie_that_rotation_voids() {
     // Rotating the key voids the cookie (within a second) and the old link.
     owner.call("maintenance/rotate", &[]).await.assert_ok().await;
     let url = format!("{}/", gate.base);
-    within(SECOND, || async { status(&client, &url, &[("cookie", &cookie)]).await == 503 }).await;
+    within(WAIT, || async { status(&client, &url, &[("cookie", &cookie)]).await == 503 }).await;
     let old_link = client.get(format!("{}/?bypass={key}", gate.base)).send().await.unwrap();
     assert_eq!(old_link.status(), 503);
     assert!(old_link.headers().get("set-cookie").is_none());
@@ -357,7 +431,7 @@ async fn upgrades_are_passed_through_both_ways() {
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     stream.write_all(b"ping through the gate").await.unwrap();
     let mut echoed = [0u8; 21];
-    tokio::time::timeout(SECOND * 2, stream.read_exact(&mut echoed)).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, stream.read_exact(&mut echoed)).await.unwrap().unwrap();
     assert_eq!(&echoed, b"ping through the gate");
 }
 
@@ -373,11 +447,11 @@ async fn without_its_database_the_gate_keeps_its_last_state() {
         .execute(&admin)
         .await
         .unwrap();
-    within(Duration::from_secs(10), || async { gate.live.is_stale() }).await;
+    within(WAIT, || async { gate.live.is_stale() }).await;
     let client = visitor();
     assert_eq!(status(&client, &format!("{}/", gate.base), &[]).await, 503, "still closed");
     assert_eq!(status(&client, &format!("{}/healthz", gate.base), &[]).await, 200, "health checks still pass");
 
     sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
-    within(Duration::from_secs(10), || async { !gate.live.is_stale() }).await;
+    within(WAIT, || async { !gate.live.is_stale() }).await;
 }

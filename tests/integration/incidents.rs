@@ -654,7 +654,7 @@ async fn a_breach_is_written_once_with_two_processes() {
     let owner = app.setup_owner().await;
     define_sev4(&owner, "1s", "2s").await.assert_ok().await;
     let id = declare(&owner, "Clock runs out", 4).await["id"].as_i64().unwrap();
-    within(Duration::from_secs(6), || async { events(&app, id, "breach").await.len() == 2 }).await;
+    within(WAIT, || async { events(&app, id, "breach").await.len() == 2 }).await;
     // Both processes keep ticking; nothing more may appear.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let breaches = events(&app, id, "breach").await;

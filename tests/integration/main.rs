@@ -7,6 +7,7 @@ mod embedded;
 mod flags;
 mod from_memory;
 mod gate;
+mod hardening;
 mod health;
 mod incidents;
 mod maintenance;

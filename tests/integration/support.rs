@@ -3,6 +3,7 @@
 
 use pitwall::app::startup::Application;
 use pitwall::server::config::Config;
+use pitwall::server::db::Database;
 use pitwall::server::embedded_pg::EmbeddedPostgres;
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 use reqwest::{redirect, Response, StatusCode};
@@ -17,6 +18,8 @@ use tokio::sync::OnceCell;
 pub const BIN: &str = env!("CARGO_BIN_EXE_pitwall");
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The set-up code every test app accepts (`PITWALL_SETUP_CODE`).
+pub const SETUP_CODE: &str = "test-setup-code-2026";
 
 enum Server {
     Url(Box<PgConnectOptions>),
@@ -135,7 +138,10 @@ fn rand_suffix() -> u64 {
 }
 
 pub fn test_config(extra: &[(&str, &str)]) -> Config {
-    let mut vars: HashMap<String, String> = HashMap::from([("PITWALL_LISTEN".into(), "127.0.0.1:0".into())]);
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("PITWALL_LISTEN".into(), "127.0.0.1:0".into()),
+        ("PITWALL_SETUP_CODE".into(), SETUP_CODE.into()),
+    ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
@@ -158,6 +164,18 @@ impl TestApp {
         Self::spawn_on(database, pool, config).await
     }
 
+    /// The app over a fresh database through the pool the server itself opens from `config`
+    /// (`PITWALL_DB_POOL_SIZE`, `PITWALL_DB_ACQUIRE_TIMEOUT`); `pool` is that same pool.
+    pub async fn spawn_with_server_pool(config: &[(&str, &str)]) -> Self {
+        let (database, scratch) = fresh_database().await;
+        scratch.close().await;
+        let url = server().await.url(&database);
+        let mut config = config.to_vec();
+        config.push(("DATABASE_URL", &url));
+        let pool = Database::open(&test_config(&config)).await.expect("the database opens").pool;
+        Self::spawn_on(database, pool, &config).await
+    }
+
     /// The app over an existing test database (as after a restart).
     pub async fn spawn_on_database(database: String) -> Self {
         let pool = connect(&database).await;
@@ -173,7 +191,11 @@ impl TestApp {
 
     /// Another Pitwall process on the same database, with its own pool, scheduler and watcher.
     pub async fn second_process(&self) -> TestApp {
-        Self::spawn_on(self.database.clone(), connect(&self.database).await, &[]).await
+        self.second_process_with(&[]).await
+    }
+
+    pub async fn second_process_with(&self, config: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(self.database.clone(), connect(&self.database).await, config).await
     }
 
     /// A URL of this test's database, for child processes such as the CLI.
@@ -206,7 +228,12 @@ impl TestApp {
     /// Creates the owner through `/setup`; returns the owner's signed-in browser.
     pub async fn setup_owner(&self) -> Browser {
         let owner = self.browser();
-        let res = owner.call("setup", &[("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        let res = owner
+            .call(
+                "setup",
+                &[("code", SETUP_CODE), ("email", OWNER_EMAIL), ("password", PASSWORD), ("confirm", PASSWORD)],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::OK, "setup: {}", res.text().await.unwrap());
         owner
     }
@@ -288,6 +315,13 @@ pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
     (body["kind"] == "validation" && body["field"] == field)
         .then(|| body["message"].as_str().unwrap_or_default().to_owned())
 }
+
+/// How long a functional test waits for something that normally takes milliseconds: generous, so
+/// a loaded CI machine does not fail it; speed is measured by `bench/live.sh`, not here.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Configuration with the periodic re-read of live state off, so only NOTIFY can deliver a change.
+pub const NOTIFY_ONLY: &[(&str, &str)] = &[("PITWALL_LIVE_REREAD", "off")];
 
 /// Polls `check` every 20 ms for up to `limit`; returns how long it took to hold.
 pub async fn within<F, Fut>(limit: std::time::Duration, mut check: F) -> std::time::Duration

@@ -107,10 +107,12 @@ fn serialize_strategies<S: serde::Serializer>(strategies: &[Strategy], serialize
 }
 
 mod editor;
+mod metrics;
 mod settings;
 mod views;
 
 pub use editor::*;
+pub use metrics::*;
 pub use settings::*;
 pub use views::*;
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# How fast a change made through one Pitwall process is served by another (LISTEN/NOTIFY), with
+# the periodic re-read off so only NOTIFY can deliver it. Starts two `pitwall serve` processes on
+# one database, starts and ends maintenance through the first ROUNDS times, and polls the
+# second's public state. Prints p50, p95 and max beside the README's promise (within a second).
+#
+#   bench/live.sh             # 50 rounds
+#   ROUNDS=200 bench/live.sh
+#
+# Uses the release build when there is one (else the debug build, built when missing) and a
+# Postgres: DATABASE_URL's server, or the embedded one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS="${ROUNDS:-50}"
+bin=target/release/pitwall
+[ -x "$bin" ] || { bin=target/debug/pitwall; [ -x "$bin" ] || cargo build --features ssr --bin pitwall; }
+
+work=$(mktemp -d /tmp/pitwall-live-bench-XXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export PITWALL_DATA_DIR="$work/data" PITWALL_LIVE_REREAD=off RUST_LOG=warn
+if [ -n "${DATABASE_URL:-}" ]; then
+  # A scratch database beside the given one, dropped afterwards.
+  scratch="pitwall_live_bench_$$"
+  psql "$DATABASE_URL" -qc "CREATE DATABASE $scratch"
+  trap 'cleanup; psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
+  export DATABASE_URL="${DATABASE_URL%/*}/$scratch"
+fi
+"$bin" migrate >/dev/null
+token=$("$bin" token create --name bench --scope maintenance:write 2>/dev/null)
+for port in 18110 18111; do
+  PITWALL_LISTEN=127.0.0.1:$port "$bin" serve >"$work/$port.log" 2>&1 &
+  pids+=($!)
+done
+python3 bench/live_rounds.py --token "$token" --rounds "$ROUNDS" \
+  --writer http://127.0.0.1:18110 --reader http://127.0.0.1:18111
