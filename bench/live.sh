@@ -28,9 +28,10 @@ export PITWALL_DATA_DIR="$work/data" PITWALL_LIVE_REREAD=off RUST_LOG=warn
 if [ -n "${DATABASE_URL:-}" ]; then
   # A scratch database beside the given one, dropped afterwards.
   scratch="pitwall_live_bench_$$"
-  psql "$DATABASE_URL" -qc "CREATE DATABASE $scratch"
-  trap 'cleanup; psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
-  export DATABASE_URL="${DATABASE_URL%/*}/$scratch"
+  given="$DATABASE_URL"
+  psql "$given" -qc "CREATE DATABASE $scratch"
+  trap 'cleanup; psql "$given" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
+  export DATABASE_URL="${given%/*}/$scratch"
 fi
 "$bin" migrate >/dev/null
 token=$("$bin" token create --name bench --scope maintenance:write 2>/dev/null)
