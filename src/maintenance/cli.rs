@@ -9,7 +9,7 @@ use crate::auth::tokens;
 use crate::server::audit_trail::Caller;
 use crate::server::cli::{print_json, shutdown_signal, utc, Failure};
 use crate::server::config::Config;
-use crate::server::db::{self, Database};
+use crate::server::db::Database;
 use crate::server::jobs::Supervisor;
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -75,17 +75,22 @@ pub struct GateArgs {
     /// The site behind the gate, e.g. http://127.0.0.1:3000.
     #[arg(long)]
     upstream: String,
+    /// Where the gate keeps its last known state, to start on while Postgres is down.
+    #[arg(long, default_value = ".pitwall/gate-state.json")]
+    state_file: std::path::PathBuf,
 }
 
 /// `pitwall gate`: runs its own scheduler and watcher, so it works without a console process.
+/// It never migrates the schema (`pitwall migrate` or `pitwall serve` do), and it starts while
+/// Postgres is down, on the state it last saw.
 pub async fn run_gate(config: Config, args: GateArgs) -> Result<(), Failure> {
-    let GateArgs { listen, upstream } = args;
+    let GateArgs { listen, upstream, state_file } = args;
     let upstream = Upstream::parse(&upstream).map_err(|m| Failure::Refused(format!("--upstream: {m}")))?;
-    let database = Database::open(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
-    db::migrate(&database.pool).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
+    let database = Database::open_lazy(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
     let supervisor = Supervisor::default();
     super::spawn_jobs(&supervisor, &database.pool);
-    let live = LiveState::start(database.pool.clone(), config.live_reread, &supervisor).await;
+    let live =
+        LiveState::start_with_cache(database.pool.clone(), config.live_reread, &supervisor, Some(state_file)).await;
     let gate = Gate::bind(listen, upstream, config.trusted_proxies.clone(), live)
         .await
         .map_err(|e| Failure::Infrastructure(format!("cannot listen on {listen}: {e}")))?;

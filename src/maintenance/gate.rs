@@ -2,6 +2,7 @@
 //! while a window is in progress, and lets allowlisted addresses, excluded paths and holders of
 //! the bypass cookie through.
 
+use super::guess_limit::GuessLimit;
 use super::live::LiveState;
 use super::model::{normalise_path, path_is_excluded};
 use super::store::GateSettings;
@@ -20,7 +21,6 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use ipnet::IpNet;
 use sha2::Sha256;
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -67,7 +67,7 @@ struct GateState {
     live: LiveState,
     upstream: Upstream,
     trusted_proxies: Vec<IpNet>,
-    guesses: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    guesses: GuessLimit,
 }
 
 pub struct Gate {
@@ -83,7 +83,12 @@ impl Gate {
         live: LiveState,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
-        let state = Arc::new(GateState { live, upstream, trusted_proxies, guesses: Mutex::new(HashMap::new()) });
+        let state = Arc::new(GateState {
+            live,
+            upstream,
+            trusted_proxies,
+            guesses: GuessLimit::new(MAX_GUESSES, GUESS_WINDOW),
+        });
         Ok(Self { listener, state })
     }
 
@@ -332,23 +337,14 @@ impl GateState {
         headers: &HeaderMap,
     ) -> Option<Response> {
         let now = Instant::now();
-        let mut guesses = self.guesses.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if guesses.len() > 10_000 {
-            guesses.retain(|_, (_, since)| now.duration_since(*since) < GUESS_WINDOW);
-        }
-        let entry = guesses.entry(client_ip).or_insert((0, now));
-        if now.duration_since(entry.1) >= GUESS_WINDOW {
-            *entry = (0, now);
-        }
-        if entry.0 >= MAX_GUESSES {
+        if self.guesses.locked(client_ip, now) {
             tracing::warn!(%client_ip, "bypass attempt ignored: too many wrong keys from this address");
             return None;
         }
         if !constant_time_eq(attempt.key.as_bytes(), settings.bypass_key.as_bytes()) {
-            entry.0 += 1;
+            self.guesses.wrong(client_ip, now);
             return None;
         }
-        drop(guesses);
         let expires = Utc::now().timestamp() + BYPASS_VALID_S;
         // Only a trusted proxy can say the visitor came over HTTPS.
         let secure = trusted_peer && headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes() == b"https");

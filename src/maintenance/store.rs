@@ -610,8 +610,8 @@ async fn mark_missed(conn: &mut PgConnection, before: &WindowView) -> Result<Win
     Ok(WindowView { state: WindowState::Completed, missed: true, ..before.clone() })
 }
 
-/// Everything the gate decides with, read in one go.
-#[derive(Debug, Clone)]
+/// Everything the gate decides with, read in one go (and kept on disk by the gate).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GateSettings {
     pub site: SiteSettings,
     pub excluded_paths: Vec<String>,

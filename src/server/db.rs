@@ -38,6 +38,20 @@ impl Database {
         Ok(Self { pool, embedded })
     }
 
+    /// As `open`, but an external database is connected to on first use: for the gate, which
+    /// must start (on its cached state) while Postgres is down.
+    pub async fn open_lazy(config: &Config) -> Result<Self, DatabaseError> {
+        match &config.database {
+            DatabaseSource::Url(url) => {
+                let options = PgPoolOptions::new()
+                    .max_connections(config.db_pool_size)
+                    .acquire_timeout(config.db_acquire_timeout);
+                Ok(Self { pool: options.connect_lazy(url).map_err(DatabaseError::Connect)?, embedded: None })
+            }
+            DatabaseSource::Embedded { .. } => Self::open(config).await,
+        }
+    }
+
     /// Closes the pool and gives up the embedded cluster (stopping it if no other process uses it).
     pub async fn close(self) {
         self.pool.close().await;

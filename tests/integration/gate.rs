@@ -78,6 +78,17 @@ async fn gate(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str]) -> 
     TestGate { base: format!("http://{addr}"), live }
 }
 
+/// A gate that keeps its last state in `cache` (as `pitwall gate --state-file`).
+async fn cached_gate(pool: sqlx::PgPool, upstream: &str, cache: &std::path::Path) -> TestGate {
+    let live = LiveState::start_with_cache(pool, None, &Supervisor::default(), Some(cache.to_owned())).await;
+    let gate = Gate::bind("127.0.0.1:0".parse().unwrap(), Upstream::parse(upstream).unwrap(), Vec::new(), live.clone())
+        .await
+        .unwrap();
+    let addr = gate.local_addr();
+    tokio::spawn(gate.run_until(std::future::pending()));
+    TestGate { base: format!("http://{addr}"), live }
+}
+
 fn visitor() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -454,4 +465,43 @@ async fn without_its_database_the_gate_keeps_its_last_state() {
 
     sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
     within(WAIT, || async { !gate.live.is_stale() }).await;
+}
+
+#[tokio::test]
+async fn a_gate_started_while_postgres_is_down_serves_its_cached_state() {
+    let app = TestApp::spawn().await;
+    let owner = app.setup_owner().await;
+    let site = format!("http://{}", upstream().await);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("state/gate-state.json");
+    let first = cached_gate(connect(&app.database).await, &site, &cache).await;
+    start_maintenance(&owner, "1h").await;
+    gate_says(&first, "/", StatusCode::SERVICE_UNAVAILABLE).await;
+    within(WAIT, || async { std::fs::read_to_string(&cache).is_ok_and(|c| c.contains("Database upgrade")) }).await;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the file holds the bypass key: its owner's alone");
+
+    // Postgres goes away; then a gate starts (a reboot, a new instance).
+    let admin = admin_pool().await;
+    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", app.database)).execute(&admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&app.database)
+        .execute(&admin)
+        .await
+        .unwrap();
+    let second = cached_gate(connect_lazy(&app.database).await, &site, &cache).await;
+    assert!(second.live.is_stale());
+    let client = visitor();
+    assert_eq!(status(&client, &format!("{}/shop", second.base), &[]).await, 503, "maintenance holds");
+    let page = client.get(format!("{}/shop", second.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Back in a bit"), "the cached page: {page}");
+    assert_eq!(status(&client, &format!("{}/healthz", second.base), &[]).await, 200, "always-open paths still pass");
+
+    // Without a cache a gate started now would know nothing: it lets everyone through.
+    let blind = cached_gate(connect_lazy(&app.database).await, &site, &dir.path().join("none.json")).await;
+    assert_eq!(status(&client, &format!("{}/shop", blind.base), &[]).await, 200);
+
+    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
+    within(WAIT, || async { !second.live.is_stale() }).await;
 }

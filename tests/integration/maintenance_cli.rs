@@ -113,3 +113,34 @@ fn an_unreachable_database_is_exit_code_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[tokio::test]
+async fn the_gate_never_migrates_and_serves_without_a_readable_database() {
+    // An empty database: no schema at all, as before the first `pitwall migrate`.
+    let (database, pool) = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("gate-state.json");
+    let mut gate = Command::new(BIN)
+        .args(["gate", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9", "--state-file"])
+        .arg(&state)
+        .env("DATABASE_URL", url_of(&database).await)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(gate.stdout.take().unwrap()), &mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
+    // It answers (the site behind it is down: 502), and has created nothing.
+    let res = reqwest::get(format!("{url}/")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 502);
+    let migrated: bool =
+        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert!(!migrated, "the gate ran migrations");
+    gate.kill().unwrap();
+    let output = gate.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("maintenance state is stale"), "{log}");
+}

@@ -55,6 +55,16 @@ pub async fn admin_pool() -> PgPool {
         .expect("admin connection")
 }
 
+/// The URL of a test database, for child processes.
+pub async fn url_of(database: &str) -> String {
+    server().await.url(database)
+}
+
+/// A pool that connects on first use: a process started while its database is away.
+pub async fn connect_lazy(database: &str) -> PgPool {
+    PgPoolOptions::new().max_connections(5).connect_lazy_with(server().await.options(database))
+}
+
 /// A new pool to an existing test database: another process's view of it.
 pub async fn connect(database: &str) -> PgPool {
     PgPoolOptions::new().max_connections(5).connect_with(server().await.options(database)).await.expect("connect")
