@@ -221,6 +221,7 @@ impl TestApp {
             .cookie_store(true)
             .redirect(redirect::Policy::none())
             .default_headers(headers)
+            .timeout(REQUEST_LIMIT)
             .build()
             .unwrap();
         Browser { client, base: self.base.clone() }
@@ -228,7 +229,7 @@ impl TestApp {
 
     /// A machine client: no cookies, no Origin.
     pub fn machine(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder().redirect(redirect::Policy::none()).timeout(REQUEST_LIMIT).build().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -329,6 +330,10 @@ pub fn field_error(body: &serde_json::Value, field: &str) -> Option<String> {
 /// How long a functional test waits for something that normally takes milliseconds: generous, so
 /// a loaded CI machine does not fail it; speed is measured by `bench/live.sh`, not here.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// No request to the app takes this long: past it a test fails naming the request (a hung
+/// request once held a test run for good) instead of hanging CI.
+const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Configuration with the periodic re-read of live state off, so only NOTIFY can deliver a change.
 pub const NOTIFY_ONLY: &[(&str, &str)] = &[("PITWALL_LIVE_REREAD", "off")];
