@@ -55,13 +55,7 @@ async fn flags_and_maintenance_state_answer_with_the_database_cut_off() {
     let state_before: Value = maintenance().await.unwrap().assert_ok().await;
 
     // The database goes away: no new connections, the open ones cut.
-    let admin = admin_pool().await;
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", app.database)).execute(&admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&app.database)
-        .execute(&admin)
-        .await
-        .unwrap();
+    app.cut_off_database().await;
     // The app itself says so, in its own words: the database's message stays in the log.
     within(WAIT, || async { app.machine().get(app.url("/readyz")).send().await.unwrap().status() == 503 }).await;
     for path in ["/readyz", "/healthz"] {
@@ -79,5 +73,5 @@ async fn flags_and_maintenance_state_answer_with_the_database_cut_off() {
     assert_eq!((body["value"].clone(), body["reason"].clone()), (json!(true), json!("STATIC")), "{body}");
     assert_eq!(maintenance().await.unwrap().assert_ok().await, state_before);
 
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
+    app.restore_database().await;
 }

@@ -451,19 +451,13 @@ async fn without_its_database_the_gate_keeps_its_last_state() {
     let (app, _owner, gate) = gate_during_maintenance("").await;
 
     // The database goes away for every process: no new connections, existing ones cut.
-    let admin = admin_pool().await;
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", app.database)).execute(&admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&app.database)
-        .execute(&admin)
-        .await
-        .unwrap();
+    app.cut_off_database().await;
     within(WAIT, || async { gate.live.is_stale() }).await;
     let client = visitor();
     assert_eq!(status(&client, &format!("{}/", gate.base), &[]).await, 503, "still closed");
     assert_eq!(status(&client, &format!("{}/healthz", gate.base), &[]).await, 200, "health checks still pass");
 
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
+    app.restore_database().await;
     within(WAIT, || async { !gate.live.is_stale() }).await;
 }
 
@@ -483,13 +477,7 @@ async fn a_gate_started_while_postgres_is_down_serves_its_cached_state() {
     assert_eq!(mode, 0o600, "the file holds the bypass key: its owner's alone");
 
     // Postgres goes away; then a gate starts (a reboot, a new instance).
-    let admin = admin_pool().await;
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", app.database)).execute(&admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&app.database)
-        .execute(&admin)
-        .await
-        .unwrap();
+    app.cut_off_database().await;
     let second = cached_gate(connect_lazy(&app.database).await, &site, &cache).await;
     assert!(second.live.is_stale());
     let client = visitor();
@@ -502,6 +490,6 @@ async fn a_gate_started_while_postgres_is_down_serves_its_cached_state() {
     let blind = cached_gate(connect_lazy(&app.database).await, &site, &dir.path().join("none.json")).await;
     assert_eq!(status(&client, &format!("{}/shop", blind.base), &[]).await, 200);
 
-    sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", app.database)).execute(&admin).await.unwrap();
+    app.restore_database().await;
     within(WAIT, || async { !second.live.is_stale() }).await;
 }

@@ -258,6 +258,29 @@ impl TestApp {
         browser
     }
 
+    /// The database goes away for every process: no new connections, the open ones cut.
+    pub async fn cut_off_database(&self) {
+        let admin = admin_pool().await;
+        sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", self.database))
+            .execute(&admin)
+            .await
+            .unwrap();
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&self.database)
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+
+    /// The database takes connections again.
+    pub async fn restore_database(&self) {
+        let admin = admin_pool().await;
+        sqlx::query(&format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", self.database))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.pool).await.unwrap()
     }
