@@ -8,8 +8,10 @@ use crate::maintenance::live::LiveState;
 use crate::server::assets::{self, AssetNames};
 use crate::server::config::Config;
 use crate::server::db::{self, Database, DatabaseError};
+use crate::server::listen::{self, ConnectionLimits};
 use crate::server::{client_ip, csrf, headers, health, jobs, sessions};
 use crate::{audit, auth, flags, incidents, maintenance};
+use axum::extract::ConnectInfo;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 use http::header::CACHE_CONTROL;
@@ -19,6 +21,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,6 +41,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ConnectionLimits,
     database: Option<Database>,
     setup_code: Option<String>,
 }
@@ -77,8 +81,9 @@ impl Application {
         flags::spawn_jobs(&supervisor, &pool);
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
+        let limits = config.connection_limits;
         let state = AppState::new(leptos_options, pool, config, assets, supervisor, maintenance, flags);
-        Ok(Self { listener, router: router(state), database: None, setup_code })
+        Ok(Self { listener, router: router(state), limits, database: None, setup_code })
     }
 
     /// The one-time code that creates the owner, while no user exists.
@@ -95,8 +100,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let router = self.router;
+        let service_for = |peer: SocketAddr| {
+            router.clone().map_request(move |mut req: axum::extract::Request| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            })
+        };
+        let served = listen::serve(self.listener, self.limits, service_for, shutdown).await;
         if let Some(database) = self.database {
             database.close().await;
         }

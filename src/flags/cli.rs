@@ -68,6 +68,9 @@ pub async fn run_flags(command: FlagsCommand, pool: &PgPool, caller: &Caller) ->
             for (key, summary) in &plan.changed {
                 println!("~ {key}: {summary}");
             }
+            for oddity in &plan.oddities {
+                eprintln!("note: {oddity}");
+            }
             eprintln!(
                 "{} {verb} create {}, change {}, leave {} unchanged, add {} segments.",
                 env.as_str(),

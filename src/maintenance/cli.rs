@@ -1,7 +1,7 @@
 //! `pitwall maintenance …` and `pitwall gate`: maintenance on and off, the gate's allowlist and
 //! bypass key, and the gate itself, from the shell.
 
-use super::gate::{Gate, Upstream};
+use super::gate::{Gate, GateLimits, Upstream};
 use super::live::LiveState;
 use super::model::{parse_network, parse_start, AllowedNetwork, NewWindow, PublicState, Start, WindowView};
 use super::store;
@@ -78,20 +78,25 @@ pub struct GateArgs {
     /// Where the gate keeps its last known state, to start on while Postgres is down.
     #[arg(long, default_value = ".pitwall/gate-state.json")]
     state_file: std::path::PathBuf,
+    /// At most this many connections to the site at once (visitors' connections are capped by
+    /// PITWALL_MAX_CONNECTIONS).
+    #[arg(long, default_value_t = super::gate::DEFAULT_SITE_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_site_connections: u32,
 }
 
 /// `pitwall gate`: runs its own scheduler and watcher, so it works without a console process.
 /// It never migrates the schema (`pitwall migrate` or `pitwall serve` do), and it starts while
 /// Postgres is down, on the state it last saw.
 pub async fn run_gate(config: Config, args: GateArgs) -> Result<(), Failure> {
-    let GateArgs { listen, upstream, state_file } = args;
+    let GateArgs { listen, upstream, state_file, max_site_connections } = args;
     let upstream = Upstream::parse(&upstream).map_err(|m| Failure::Refused(format!("--upstream: {m}")))?;
     let database = Database::open_lazy(&config).await.map_err(|e| Failure::Infrastructure(e.to_string()))?;
     let supervisor = Supervisor::default();
     super::spawn_jobs(&supervisor, &database.pool);
     let live =
         LiveState::start_with_cache(database.pool.clone(), config.live_reread, &supervisor, Some(state_file)).await;
-    let gate = Gate::bind(listen, upstream, config.trusted_proxies.clone(), live)
+    let limits = GateLimits { visitors: config.connection_limits, upstream_connections: max_site_connections };
+    let gate = Gate::bind(listen, upstream, config.trusted_proxies.clone(), live, limits)
         .await
         .map_err(|e| Failure::Infrastructure(format!("cannot listen on {listen}: {e}")))?;
     let addr = gate.local_addr();

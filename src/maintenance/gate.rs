@@ -2,17 +2,17 @@
 //! while a window is in progress, and lets allowlisted addresses, excluded paths and holders of
 //! the bypass cookie through.
 
-use super::guess_limit::GuessLimit;
+use super::guess_limit::{GuessLimit, Guesser};
 use super::live::LiveState;
 use super::model::{normalise_path, path_is_excluded};
 use super::store::GateSettings;
 use super::visitor_page::VisitorPage;
 use crate::auth::tokens::hex;
 use crate::server::client_ip;
+use crate::server::listen::{self, ConnectionLimits};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use axum::serve::{IncomingStream, Listener, ListenerExt};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub const BYPASS_COOKIE: &str = "pitwall_bypass";
 const BYPASS_PARAM: &str = "bypass";
@@ -63,11 +64,36 @@ impl Upstream {
     }
 }
 
+/// How many connections the gate takes from visitors and opens to the site.
+#[derive(Debug, Clone, Copy)]
+pub struct GateLimits {
+    pub visitors: ConnectionLimits,
+    /// Each visitor connection keeps at most one connection to the site while there are free
+    /// ones; past this many, a request waits up to the connect timeout for one, then gets 503.
+    pub upstream_connections: u32,
+}
+
+impl Default for GateLimits {
+    fn default() -> Self {
+        Self { visitors: ConnectionLimits::default(), upstream_connections: DEFAULT_SITE_CONNECTIONS }
+    }
+}
+
+pub const DEFAULT_SITE_CONNECTIONS: u32 = 512;
+
 struct GateState {
     live: LiveState,
     upstream: Upstream,
     trusted_proxies: Vec<IpNet>,
     guesses: GuessLimit,
+    limits: GateLimits,
+    upstream_slots: Arc<Semaphore>,
+}
+
+/// A connection to the site, with the slot it holds under the gate's cap.
+struct SiteConnection {
+    sender: SendRequest<Body>,
+    _slot: OwnedSemaphorePermit,
 }
 
 pub struct Gate {
@@ -81,6 +107,7 @@ impl Gate {
         upstream: Upstream,
         trusted_proxies: Vec<IpNet>,
         live: LiveState,
+        limits: GateLimits,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let state = Arc::new(GateState {
@@ -88,6 +115,8 @@ impl Gate {
             upstream,
             trusted_proxies,
             guesses: GuessLimit::new(MAX_GUESSES, GUESS_WINDOW),
+            limits,
+            upstream_slots: Arc::new(Semaphore::new(limits.upstream_connections as usize)),
         });
         Ok(Self { listener, state })
     }
@@ -100,35 +129,10 @@ impl Gate {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, PerConnection(self.state)).with_graceful_shutdown(shutdown).await
-    }
-}
-
-/// Makes one [`Connection`] per visitor connection.
-#[derive(Clone)]
-struct PerConnection(Arc<GateState>);
-
-impl<'a, L> tower::Service<IncomingStream<'a, L>> for PerConnection
-where
-    L: Listener<Addr = SocketAddr>,
-{
-    type Response = Connection;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<Connection, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, incoming: IncomingStream<'a, L>) -> Self::Future {
-        std::future::ready(Ok(Connection {
-            gate: self.0.clone(),
-            peer: *incoming.remote_addr(),
-            upstream: Arc::new(Mutex::new(None)),
-        }))
+        let gate = self.state;
+        let limits = gate.limits.visitors;
+        let connection_for = move |peer| Connection { gate: gate.clone(), peer, upstream: Arc::new(Mutex::new(None)) };
+        listen::serve(self.listener, limits, connection_for, shutdown).await
     }
 }
 
@@ -138,7 +142,7 @@ where
 struct Connection {
     gate: Arc<GateState>,
     peer: SocketAddr,
-    upstream: Arc<Mutex<Option<SendRequest<Body>>>>,
+    upstream: Arc<Mutex<Option<SiteConnection>>>,
 }
 
 impl tower::Service<Request> for Connection {
@@ -179,7 +183,19 @@ impl Connection {
             client_ip::resolve(peer_ip, forwarded_for.as_deref(), &gate.trusted_proxies)
         };
         if let Some(attempt) = BypassAttempt::of(req.uri()) {
-            if let Some(response) = gate.try_bypass(&attempt, settings, client_ip(), trusted_peer, req.headers()) {
+            let guesser = if trusted_peer {
+                Guesser::Address(client_ip())
+            } else {
+                // An edge the operator has not listed as trusted: its last hop is believed
+                // for counting guesses only, never for the allowlist.
+                let last_hop = client_ip::forwarded_for(req.headers())
+                    .and_then(|hops| hops.rsplit(',').next().and_then(|hop| hop.trim().parse::<IpAddr>().ok()));
+                match last_hop {
+                    Some(client) => Guesser::BehindEdge { edge: peer_ip, client: client_ip::canonical(client) },
+                    None => Guesser::Address(peer_ip),
+                }
+            };
+            if let Some(response) = gate.try_bypass(&attempt, settings, guesser, trusted_peer, req.headers()) {
                 return Some(response);
             }
         }
@@ -227,43 +243,53 @@ impl Connection {
         let client_side = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
 
         let mut kept = self.upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-        if let Some(sender) = kept.as_mut() {
-            if sender.ready().await.is_err() {
+        if let Some(site) = kept.as_mut() {
+            if site.sender.ready().await.is_err() {
                 kept = None;
             }
         }
-        let mut sender = match kept {
-            Some(sender) => sender,
-            None => match connect(upstream).await {
-                Ok(sender) => sender,
-                Err(err) => return upstream_failed(upstream, &err),
+        let mut site = match kept {
+            Some(site) => site,
+            None => match self.gate.connect().await {
+                Ok(site) => site,
+                Err(refused) => return refused,
             },
         };
-        let sent = match sender.try_send_request(req).await {
+        let sent = match site.sender.try_send_request(req).await {
             Ok(response) => Ok(response),
             // The kept connection closed just now (the site's keep-alive ran out): once more on a new one.
             Err(mut failed) => match failed.take_message() {
-                Some(req) => match connect(upstream).await {
-                    Ok(fresh) => {
-                        sender = fresh;
-                        sender.send_request(req).await
+                Some(req) => {
+                    drop(site);
+                    match self.gate.connect().await {
+                        Ok(fresh) => {
+                            site = fresh;
+                            site.sender.send_request(req).await
+                        }
+                        Err(refused) => return refused,
                     }
-                    Err(err) => return upstream_failed(upstream, &err),
-                },
+                }
                 None => Err(failed.into_error()),
             },
         };
         match sent {
             Ok(mut response) => {
                 if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                    // The site's connection becomes the tunnel: it is not kept for later requests.
+                    // The site's connection becomes the tunnel: it is not kept for later requests,
+                    // and its slot is held until the tunnel closes.
                     if let Some(client_side) = client_side {
                         let upstream_side = hyper::upgrade::on(&mut response);
-                        tokio::spawn(tunnel(client_side, upstream_side));
+                        tokio::spawn(async move {
+                            tunnel(client_side, upstream_side).await;
+                            drop(site);
+                        });
                     }
                 } else {
                     strip_hop_by_hop(response.headers_mut());
-                    *self.upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(sender);
+                    // Kept for this visitor's next request only while others are not short of one.
+                    if self.gate.upstream_slots.available_permits() > 0 {
+                        *self.upstream.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(site);
+                    }
                 }
                 response.map(Body::new)
             }
@@ -272,8 +298,25 @@ impl Connection {
     }
 }
 
-/// A new keep-alive connection to the site.
-async fn connect(upstream: &Upstream) -> Result<SendRequest<Body>, Box<dyn std::error::Error + Send + Sync>> {
+impl GateState {
+    /// A new keep-alive connection to the site, within the cap; else the answer to give.
+    async fn connect(&self) -> Result<SiteConnection, Response> {
+        let upstream = &self.upstream;
+        let slot = tokio::time::timeout(UPSTREAM_CONNECT_TIMEOUT, self.upstream_slots.clone().acquire_owned()).await;
+        let Ok(Ok(slot)) = slot else {
+            tracing::warn!(upstream = %upstream.address, cap = self.limits.upstream_connections, "every connection to the site is busy");
+            return Err(site_busy());
+        };
+        match open_site_connection(upstream).await {
+            Ok(sender) => Ok(SiteConnection { sender, _slot: slot }),
+            Err(err) => Err(upstream_failed(upstream, &err)),
+        }
+    }
+}
+
+async fn open_site_connection(
+    upstream: &Upstream,
+) -> Result<SendRequest<Body>, Box<dyn std::error::Error + Send + Sync>> {
     let stream = tokio::time::timeout(UPSTREAM_CONNECT_TIMEOUT, TcpStream::connect(&upstream.address))
         .await
         .map_err(|_| "connect timed out")??;
@@ -332,17 +375,17 @@ impl GateState {
         &self,
         attempt: &BypassAttempt,
         settings: &GateSettings,
-        client_ip: IpAddr,
+        guesser: Guesser,
         trusted_peer: bool,
         headers: &HeaderMap,
     ) -> Option<Response> {
         let now = Instant::now();
-        if self.guesses.locked(client_ip, now) {
-            tracing::warn!(%client_ip, "bypass attempt ignored: too many wrong keys from this address");
+        if self.guesses.locked(guesser, now) {
+            tracing::warn!(?guesser, "bypass attempt ignored: too many wrong keys from this address");
             return None;
         }
         if !constant_time_eq(attempt.key.as_bytes(), settings.bypass_key.as_bytes()) {
-            self.guesses.wrong(client_ip, now);
+            self.guesses.wrong(guesser, now);
             return None;
         }
         let expires = Utc::now().timestamp() + BYPASS_VALID_S;
@@ -353,7 +396,7 @@ impl GateState {
             sign_bypass(settings, expires),
             if secure { "; Secure" } else { "" }
         );
-        tracing::info!(%client_ip, "bypass cookie issued");
+        tracing::info!(?guesser, "bypass cookie issued");
         Some(
             Response::builder()
                 .status(StatusCode::SEE_OTHER)
@@ -525,6 +568,20 @@ fn ambiguous_path() -> Response {
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::from("This path is ambiguous (an encoded slash, backslash or NUL); ask for it plainly.\n"))
+        .expect("static response parts are valid")
+}
+
+/// The gate's cap on connections to the site is reached and none came free in time.
+fn site_busy() -> Response {
+    const PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Busy</title></head>\
+        <body style=\"font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem\">\
+        <h1>The site is very busy</h1><p>Please try again in a moment.</p></body></html>";
+    Response::builder()
+        .status(StatusCode::SERVICE_UNAVAILABLE)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::RETRY_AFTER, "5")
+        .body(Body::from(PAGE))
         .expect("static response parts are valid")
 }
 

@@ -1,5 +1,6 @@
 //! Configuration from environment variables, validated once at start-up.
 
+use super::listen::ConnectionLimits;
 pub use crate::duration::parse_duration;
 use ipnet::IpNet;
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub struct Config {
     pub setup_code: Option<String>,
     /// Where the built site (`pkg/`, public assets) lives.
     pub site_root: PathBuf,
+    /// Deadlines and the connection cap of the listener (the console's, or the gate's).
+    pub connection_limits: ConnectionLimits,
 }
 
 /// A configuration value that could not be used, naming the variable.
@@ -138,6 +141,18 @@ impl Config {
             })
             .transpose()?;
 
+        let defaults = ConnectionLimits::default();
+        let connection_limits = ConnectionLimits {
+            header_timeout: duration("PITWALL_HEADER_TIMEOUT", defaults.header_timeout)?,
+            idle_timeout: duration("PITWALL_IDLE_TIMEOUT", defaults.idle_timeout)?,
+            max_connections: match get("PITWALL_MAX_CONNECTIONS") {
+                None => defaults.max_connections,
+                Some(raw) => raw.parse().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(|| {
+                    err("PITWALL_MAX_CONNECTIONS", format!("{raw:?}: use a whole number from 1 to 1000000"))
+                })?,
+            },
+        };
+
         let site_root = get("LEPTOS_SITE_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/site"));
 
         Ok(Self {
@@ -152,6 +167,7 @@ impl Config {
             live_reread,
             setup_code,
             site_root,
+            connection_limits,
         })
     }
 
@@ -210,6 +226,9 @@ mod tests {
         assert_eq!(config(&[("PITWALL_PUBLIC_URL", "ops.example.com")]).unwrap_err().variable, "PITWALL_PUBLIC_URL");
         assert_eq!(config(&[("PITWALL_LISTEN", "localhost")]).unwrap_err().variable, "PITWALL_LISTEN");
         assert_eq!(config(&[("PITWALL_DB_POOL_SIZE", "0")]).unwrap_err().variable, "PITWALL_DB_POOL_SIZE");
+        assert_eq!(config(&[("PITWALL_HEADER_TIMEOUT", "0s")]).unwrap_err().variable, "PITWALL_HEADER_TIMEOUT");
+        assert_eq!(config(&[("PITWALL_IDLE_TIMEOUT", "soon")]).unwrap_err().variable, "PITWALL_IDLE_TIMEOUT");
+        assert_eq!(config(&[("PITWALL_MAX_CONNECTIONS", "0")]).unwrap_err().variable, "PITWALL_MAX_CONNECTIONS");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod embedded_pg;
 pub mod headers;
 pub mod health;
 pub mod jobs;
+pub mod listen;
 pub mod live;
 pub mod sessions;
 pub mod telemetry;

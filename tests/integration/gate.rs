@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use hmac::{Hmac, Mac};
-use pitwall::maintenance::gate::{Gate, Upstream, BYPASS_COOKIE};
+use pitwall::maintenance::gate::{Gate, GateLimits, Upstream, BYPASS_COOKIE};
 use pitwall::maintenance::live::LiveState;
 use pitwall::server::jobs::Supervisor;
 use serde_json::{json, Value};
@@ -61,18 +61,23 @@ async fn upstream() -> SocketAddr {
     addr
 }
 
-struct TestGate {
-    base: String,
+pub struct TestGate {
+    pub base: String,
     live: LiveState,
 }
 
 /// A gate process over the app's database: its own pool, watcher and listener. It re-reads on
 /// NOTIFY alone, so every test that waits for it to see a change proves that path.
 async fn gate(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str]) -> TestGate {
+    gate_with(app, upstream, listen, trusted, GateLimits::default()).await
+}
+
+pub async fn gate_with(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str], limits: GateLimits) -> TestGate {
     let live = LiveState::start(connect(&app.database).await, None, &Supervisor::default()).await;
     let trusted = trusted.iter().map(|t| t.parse().unwrap()).collect();
-    let gate =
-        Gate::bind(listen.parse().unwrap(), Upstream::parse(upstream).unwrap(), trusted, live.clone()).await.unwrap();
+    let gate = Gate::bind(listen.parse().unwrap(), Upstream::parse(upstream).unwrap(), trusted, live.clone(), limits)
+        .await
+        .unwrap();
     let addr = gate.local_addr();
     tokio::spawn(gate.run_until(std::future::pending()));
     TestGate { base: format!("http://{addr}"), live }
@@ -81,9 +86,15 @@ async fn gate(app: &TestApp, upstream: &str, listen: &str, trusted: &[&str]) -> 
 /// A gate that keeps its last state in `cache` (as `pitwall gate --state-file`).
 async fn cached_gate(pool: sqlx::PgPool, upstream: &str, cache: &std::path::Path) -> TestGate {
     let live = LiveState::start_with_cache(pool, None, &Supervisor::default(), Some(cache.to_owned())).await;
-    let gate = Gate::bind("127.0.0.1:0".parse().unwrap(), Upstream::parse(upstream).unwrap(), Vec::new(), live.clone())
-        .await
-        .unwrap();
+    let gate = Gate::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        Upstream::parse(upstream).unwrap(),
+        Vec::new(),
+        live.clone(),
+        GateLimits::default(),
+    )
+    .await
+    .unwrap();
     let addr = gate.local_addr();
     tokio::spawn(gate.run_until(std::future::pending()));
     TestGate { base: format!("http://{addr}"), live }
@@ -408,6 +419,27 @@ async fn guess_wrong(client: &reqwest::Client, gate: &TestGate, times: usize) {
         let url = format!("{}/?bypass=wrong{guess}", gate.base);
         assert_eq!(status(client, &url, &[]).await, 503, "a wrong key is an ordinary visit");
     }
+}
+
+#[tokio::test]
+async fn one_guesser_behind_an_untrusted_edge_does_not_lock_out_the_others_behind_it() {
+    // The gate trusts no proxy, so the edge in front of it is the peer of every visitor.
+    let (_app, owner, gate) = gate_during_maintenance("").await;
+    let key = bypass_key(&owner).await;
+    let client = visitor();
+    let attacker = [("x-forwarded-for", "203.0.113.9")];
+    for guess in 0..10 {
+        let url = format!("{}/?bypass=wrong{guess}", gate.base);
+        assert_eq!(status(&client, &url, &attacker).await, 503);
+    }
+    let right = format!("{}/?bypass={key}", gate.base);
+    assert_eq!(status(&client, &right, &attacker).await, 503, "the guesser itself is locked out");
+    // What the edge prepends to its own last hop is the guesser's to choose; the last hop is not.
+    let spoofed = [("x-forwarded-for", "198.51.100.7, 203.0.113.9")];
+    assert_eq!(status(&client, &right, &spoofed).await, 503, "the same guesser, whatever it claims before");
+    let colleague = client.get(&right).header("x-forwarded-for", "198.51.100.7").send().await.unwrap();
+    assert_eq!(colleague.status(), 303, "a colleague behind the same edge still gets in");
+    cookie_of(&colleague);
 }
 
 #[tokio::test]

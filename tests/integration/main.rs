@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod cli;
+mod connections;
 mod embedded;
 mod flags;
 mod from_memory;
@@ -15,3 +16,4 @@ mod maintenance_cli;
 mod roles;
 mod support;
 mod tokens;
+mod unleash_import;

@@ -110,6 +110,8 @@ pub struct ImportPlan {
     pub changed: Vec<(String, String)>,
     pub unchanged: usize,
     pub new_segments: usize,
+    /// What Unleash accepts but evaluates unexpectedly (see `unleash::oddities`), imported as is.
+    pub oddities: Vec<String>,
 }
 
 /// A playground request: an Unleash context typed in the console.

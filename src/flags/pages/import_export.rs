@@ -110,6 +110,21 @@ pub fn ImportExportPage() -> impl IntoView {
                                             .map(|(k, s)| view! { <li>{format!("~ {k}: {s}")}</li> })
                                             .collect_view()}
                                     </ul>
+                                    {(!plan.oddities.is_empty())
+                                        .then(|| {
+                                            view! {
+                                                <p>
+                                                    "Unleash accepts these, and they are imported as they are:"
+                                                </p>
+                                                <ul class="oddities">
+                                                    {plan
+                                                        .oddities
+                                                        .iter()
+                                                        .map(|odd| view! { <li>{odd.clone()}</li> })
+                                                        .collect_view()}
+                                                </ul>
+                                            }
+                                        })}
                                 </div>
                             }
                         })

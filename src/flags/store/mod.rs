@@ -452,7 +452,9 @@ pub async fn export(pool: &PgPool, env: &EnvironmentName) -> Result<serde_json::
 
 /// Imports `features` into `env`, or with `apply = false` only says what would change.
 /// Segment ids belong to the exporting server: each segment is matched to one with the same
-/// constraints here, or created, and strategies are pointed at the local ids.
+/// constraints here, or created, and strategies are pointed at the local ids. A segment the
+/// document references but lacks keeps a reference no local segment can answer (a negative id),
+/// so the flag evaluates as Unleash evaluates it: off.
 pub async fn import(
     pool: &PgPool,
     caller: &Caller,
@@ -462,7 +464,7 @@ pub async fn import(
 ) -> Result<ImportPlan, AppError> {
     require_environment(pool, "environment", env).await?;
     let mut tx = pool.begin().await?;
-    let mut plan = ImportPlan::default();
+    let mut plan = ImportPlan { oddities: super::unleash::oddities(&features), ..ImportPlan::default() };
     let existing = unleash_segments(&mut tx).await?;
     let mut segment_ids: HashMap<i32, i32> = HashMap::new();
     for segment in features.segments.iter().flatten() {
@@ -488,12 +490,7 @@ pub async fn import(
         for strategy in &mut strategies {
             if let Some(ids) = strategy.segments.as_mut() {
                 for id in ids.iter_mut() {
-                    *id = *segment_ids.get(id).ok_or_else(|| {
-                        AppError::validation(
-                            "file",
-                            format!("Flag {:?} uses segment {id}, which the file lacks.", feature.name),
-                        )
-                    })?;
+                    *id = segment_ids.get(id).copied().unwrap_or_else(|| unresolvable_segment(*id));
                 }
             }
         }
@@ -553,6 +550,11 @@ pub async fn import(
         tx.rollback().await?;
     }
     Ok(plan)
+}
+
+/// Local segment ids are positive (a serial), so a negative one never resolves.
+fn unresolvable_segment(id: i32) -> i32 {
+    -id.saturating_abs().max(1)
 }
 
 async fn history_summary(conn: &mut PgConnection, key: &str, version: i32) -> Result<String, AppError> {
