@@ -113,9 +113,7 @@ pub fn ImportExportPage() -> impl IntoView {
                                     {(!plan.oddities.is_empty())
                                         .then(|| {
                                             view! {
-                                                <p>
-                                                    "Unleash accepts these, and they are imported as they are:"
-                                                </p>
+                                                <p>"Unleash accepts these, and they are imported as they are:"</p>
                                                 <ul class="oddities">
                                                     {plan
                                                         .oddities
