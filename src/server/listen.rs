@@ -4,6 +4,11 @@
 //! `idle_timeout` is closed. A slow-loris client is dropped at the header deadline; a load
 //! balancer's pooled connection survives its own idle timeout (usually 60 s), which a single
 //! short deadline would not allow.
+//!
+//! The deadlines are kept by one watchdog per connection that looks at the connection's phase a
+//! few times per deadline. hyper's own header timer would not do: it starts as soon as hyper
+//! waits for the next request, so it is also the idle deadline, and it costs a timer
+//! registration per request on the gate's hot path.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -94,23 +99,38 @@ where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let io = TokioIo::new(Counted { inner: stream, bytes_read: bytes_read.clone() });
-    let hyper_service =
-        hyper::service::service_fn(move |req: hyper::Request<Incoming>| service.clone().oneshot(req.map(Body::new)));
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(HeadClock { bytes_read, limits }).header_read_timeout(limits.header_timeout).keep_alive(true);
-    let connection = builder.serve_connection(io, hyper_service).with_upgrades();
-    tokio::pin!(connection);
+    let phase = Arc::new(Phase::new());
+    let io = TokioIo::new(Watched { inner: stream, phase: phase.clone() });
+    let service_phase = phase.clone();
+    let hyper_service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        service_phase.set(BUSY);
+        let phase = service_phase.clone();
+        let answered = service.clone().oneshot(req.map(Body::new));
+        async move {
+            let Ok(response) = answered.await;
+            Ok::<_, Infallible>(response.map(|body| Body::new(Answering { body, phase: Some(phase) })))
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, hyper_service);
+    let connection = connection.with_upgrades();
+    let watchdog = phase.watch(limits);
+    tokio::pin!(connection, watchdog);
     let ended = tokio::select! {
-        ended = connection.as_mut() => ended,
+        ended = connection.as_mut() => Some(ended),
+        _ = watchdog.as_mut() => None,
         _ = stopped(&mut stop) => {
+            // Requests in progress finish; a client still sending a head keeps its deadline.
             connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                _ = watchdog.as_mut() => None,
+            }
         }
     };
-    if let Err(err) = ended {
-        tracing::debug!(error = %err, "connection ended");
+    match ended {
+        Some(Err(err)) => tracing::debug!(error = %err, "connection ended"),
+        None => tracing::debug!("connection closed at its deadline"),
+        Some(Ok(())) => {}
     }
 }
 
@@ -119,27 +139,84 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// The stream, counting what it reads: how [`HeadClock`] tells an idle connection from one in
-/// the middle of sending a request head.
-struct Counted {
-    inner: TcpStream,
-    bytes_read: Arc<AtomicU64>,
+/// Waiting for the first byte of a request head.
+const IDLE: u64 = 0;
+/// Receiving a request head.
+const HEAD: u64 = 1;
+/// A request is being answered (its body read, its handler run, its response written).
+const BUSY: u64 = 2;
+
+/// Where a connection is, and since when: the phase in the top two bits, milliseconds since the
+/// connection opened below them.
+struct Phase {
+    opened: Instant,
+    state: AtomicU64,
 }
 
-impl AsyncRead for Counted {
+impl Phase {
+    /// A new connection owes its first head from the accept on.
+    fn new() -> Self {
+        Self { opened: Instant::now(), state: AtomicU64::new(HEAD << 62) }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.opened.elapsed().as_millis() as u64
+    }
+
+    fn set(&self, phase: u64) {
+        self.state.store(phase << 62 | self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// A byte arrived: an idle connection has begun its next head.
+    fn read_some(&self) {
+        let state = self.state.load(Ordering::Relaxed);
+        if state >> 62 == IDLE {
+            let _ =
+                self.state.compare_exchange(state, HEAD << 62 | self.now_ms(), Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
+    /// Resolves when the connection has been idle, or sending a head, for longer than allowed.
+    /// Looks four times per the shorter deadline.
+    async fn watch(&self, limits: ConnectionLimits) {
+        let look_every = (limits.header_timeout.min(limits.idle_timeout) / 4).max(Duration::from_millis(10));
+        let mut looks = tokio::time::interval(look_every);
+        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            looks.tick().await;
+            let state = self.state.load(Ordering::Relaxed);
+            let allowed = match state >> 62 {
+                IDLE => limits.idle_timeout,
+                HEAD => limits.header_timeout,
+                _ => continue,
+            };
+            let waited = self.now_ms().saturating_sub(state & (u64::MAX >> 2));
+            if waited >= allowed.as_millis() as u64 {
+                return;
+            }
+        }
+    }
+}
+
+/// The stream, telling the connection's [`Phase`] when bytes arrive.
+struct Watched {
+    inner: TcpStream,
+    phase: Arc<Phase>,
+}
+
+impl AsyncRead for Watched {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
-        let read = buf.filled().len() - before;
-        if read > 0 {
-            this.bytes_read.fetch_add(read as u64, Ordering::Relaxed);
+        if buf.filled().len() > before {
+            this.phase.read_some();
         }
         polled
     }
 }
 
-impl AsyncWrite for Counted {
+impl AsyncWrite for Watched {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
@@ -161,61 +238,46 @@ impl AsyncWrite for Counted {
     }
 }
 
-/// hyper's one clock for a request head, which it starts as soon as it waits for the next
-/// request (so on its own it would close idle keep-alive connections at the header deadline).
-/// This clock gives a connection that has already served a request `idle_timeout` to start its
-/// next head, then `header_timeout` from the head's first byte.
-struct HeadClock {
-    bytes_read: Arc<AtomicU64>,
-    limits: ConnectionLimits,
+/// A response body that marks the connection idle once it is written out (or dropped).
+struct Answering {
+    body: Body,
+    phase: Option<Arc<Phase>>,
 }
 
-impl hyper::rt::Timer for HeadClock {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(Deadline::fixed(Instant::now() + duration))
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        let read = self.bytes_read.load(Ordering::Relaxed);
-        if read == 0 {
-            // A new connection: its first head is due `header_timeout` after the accept.
-            return Box::pin(Deadline::fixed(deadline));
+impl Answering {
+    fn done(&mut self) {
+        if let Some(phase) = self.phase.take() {
+            phase.set(IDLE);
         }
-        let idle_until = Instant::now() + self.limits.idle_timeout;
-        Box::pin(Deadline {
-            sleep: Box::pin(tokio::time::sleep_until(idle_until.into())),
-            waiting_for_head: Some((self.bytes_read.clone(), read, self.limits.header_timeout)),
-        })
     }
 }
 
-struct Deadline {
-    sleep: Pin<Box<tokio::time::Sleep>>,
-    // While idle: the byte count when the wait began, and the time a head may take once it starts.
-    waiting_for_head: Option<(Arc<AtomicU64>, u64, Duration)>,
-}
+impl hyper::body::Body for Answering {
+    type Data = hyper::body::Bytes;
+    type Error = axum::Error;
 
-impl Deadline {
-    fn fixed(at: Instant) -> Self {
-        Self { sleep: Box::pin(tokio::time::sleep_until(at.into())), waiting_for_head: None }
-    }
-}
-
-impl Future for Deadline {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // hyper polls this each time the connection wakes, so the first byte of a head is seen
-        // as it arrives.
-        if let Some((bytes_read, at_start, header_timeout)) = self.waiting_for_head.take() {
-            if bytes_read.load(Ordering::Relaxed) > at_start {
-                self.sleep.as_mut().reset(tokio::time::Instant::now() + header_timeout);
-            } else {
-                self.waiting_for_head = Some((bytes_read, at_start, header_timeout));
-            }
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) {
+            self.done();
         }
-        self.sleep.as_mut().poll(cx)
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
-impl hyper::rt::Sleep for Deadline {}
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.done();
+    }
+}

@@ -57,12 +57,14 @@ async fn a_request_head_trickled_byte_by_byte_is_cut_at_the_header_deadline_by_c
     let gate = gate_with(&app, &app.base, "127.0.0.1:0", &[], limits).await;
     for addr in [address(&app.base), address(&gate.base)] {
         let first = trickle_is_cut_after(&addr, b"").await;
+        println!("{addr}: a trickled first head was cut after {first:?}");
         assert!(
             first >= Duration::from_millis(900) && first < Duration::from_secs(5),
             "{addr}: first head cut after {first:?}"
         );
         // A head that trickles after a good request on the same connection: its own deadline.
         let later = trickle_is_cut_after(&addr, &get_request(&addr, "/healthz")).await;
+        println!("{addr}: a trickled later head was cut after {later:?}");
         assert!(
             later >= Duration::from_millis(900) && later < Duration::from_secs(5),
             "{addr}: later head cut after {later:?}"
@@ -107,6 +109,7 @@ async fn an_idle_keep_alive_connection_lives_past_the_header_deadline_until_the_
     let idle_from = Instant::now();
     tokio::time::timeout(WAIT, closed).await.expect("an idle connection is closed").unwrap();
     let idled = idle_from.elapsed();
+    println!("an idle keep-alive connection was closed after {idled:?} (idle deadline 3 s)");
     assert!(idled >= Duration::from_millis(2900) && idled < Duration::from_secs(6), "closed after {idled:?} idle");
 }
 
