@@ -31,14 +31,8 @@ install_edge() {
 command -v unleash-edge >/dev/null || install_edge
 [ -x target/release/pitwall ] || make build
 
-work=$(mktemp -d /tmp/pitwall-flags-bench-XXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_workdir flags-bench
 
 PITWALL=127.0.0.1:18100 EDGE_PORT=18101
 EDGE=127.0.0.1:$EDGE_PORT

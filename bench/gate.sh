@@ -17,15 +17,8 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || {
 }
 [ -x target/release/pitwall ] || make build
 
-work=$(mktemp -d /tmp/pitwall-bench-XXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_workdir bench
 
 UPSTREAM=127.0.0.1:18080 NGINX_PROXY=127.0.0.1:18081 NGINX_503=127.0.0.1:18082 GATE=127.0.0.1:18090
 mkdir -p "$work/nginx" "$work/www"

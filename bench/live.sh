@@ -12,27 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-50}"
-bin=target/release/pitwall
-[ -x "$bin" ] || { bin=target/debug/pitwall; [ -x "$bin" ] || cargo build --features ssr --bin pitwall; }
-
-work=$(mktemp -d /tmp/pitwall-live-bench-XXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export PITWALL_DATA_DIR="$work/data" PITWALL_LIVE_REREAD=off RUST_LOG=warn
-if [ -n "${DATABASE_URL:-}" ]; then
-  # A scratch database beside the given one, dropped afterwards.
-  scratch="pitwall_live_bench_$$"
-  given="$DATABASE_URL"
-  psql "$given" -qc "CREATE DATABASE $scratch"
-  trap 'cleanup; psql "$given" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
-  export DATABASE_URL="${given%/*}/$scratch"
-fi
+source bench/lib.sh
+bench_binary
+bench_workdir live-bench
+bench_database live_bench
+export PITWALL_LIVE_REREAD=off RUST_LOG=warn
 "$bin" migrate >/dev/null
 token=$("$bin" token create --name bench --scope maintenance:write 2>/dev/null)
 for port in 18110 18111; do

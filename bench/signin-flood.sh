@@ -12,26 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ATTEMPTS="${ATTEMPTS:-200}"
-bin=target/release/pitwall
-[ -x "$bin" ] || { bin=target/debug/pitwall; [ -x "$bin" ] || cargo build --features ssr --bin pitwall; }
-
-work=$(mktemp -d /tmp/pitwall-flood-bench-XXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export PITWALL_DATA_DIR="$work/data" PITWALL_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=error
-if [ -n "${DATABASE_URL:-}" ]; then
-  scratch="pitwall_flood_bench_$$"
-  given="$DATABASE_URL"
-  psql "$given" -qc "CREATE DATABASE $scratch"
-  trap 'cleanup; psql "$given" -qc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)"' EXIT
-  export DATABASE_URL="${given%/*}/$scratch"
-fi
+source bench/lib.sh
+bench_binary
+bench_workdir flood-bench
+bench_database flood_bench
+export PITWALL_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=error
 port=18120
 PITWALL_LISTEN=127.0.0.1:$port "$bin" serve >"$work/serve.log" 2>&1 &
 pids+=($!)
