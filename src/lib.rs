@@ -10,6 +10,7 @@ pub mod error;
 pub mod flags;
 pub mod incidents;
 pub mod maintenance;
+pub mod monitors;
 pub mod text_enum;
 pub mod ui;
 

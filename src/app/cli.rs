@@ -10,7 +10,7 @@ use crate::server::cli::{shutdown_signal, Failure};
 use crate::server::config::Config;
 use crate::server::db::{self, Database};
 use crate::server::telemetry;
-use crate::{auth, flags, incidents, maintenance};
+use crate::{auth, flags, incidents, maintenance, monitors};
 use clap::{Parser, Subcommand};
 use sqlx::PgPool;
 use std::process::ExitCode;
@@ -40,6 +40,9 @@ enum Command {
     /// Declare, list and export incidents.
     #[command(subcommand)]
     Incident(incidents::cli::IncidentCommand),
+    /// Add, list, check, pause and resume monitors.
+    #[command(subcommand)]
+    Monitor(monitors::cli::MonitorCommand),
     /// Flag environments (development, production, …).
     #[command(subcommand)]
     Env(flags::cli::EnvCommand),
@@ -102,6 +105,9 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         }
         Command::Incident(command) => {
             with_database(&config, async |pool, caller| incidents::cli::run(command, pool, caller).await).await
+        }
+        Command::Monitor(command) => {
+            with_database(&config, async |pool, caller| monitors::cli::run(command, pool, caller).await).await
         }
         Command::Env(command) => {
             with_database(&config, async |pool, caller| flags::cli::run_env(command, pool, caller).await).await

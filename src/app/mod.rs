@@ -14,8 +14,10 @@ use crate::incidents::components::{OpenIncidentsCard, OverdueActionItemsCard};
 use crate::incidents::console::IncidentRoutes;
 use crate::maintenance::components::{MaintenanceBanner, MaintenanceCard, MaintenanceChanged};
 use crate::maintenance::console::MaintenanceRoutes;
+use crate::monitors::components::MonitorsCard;
+use crate::monitors::console::MonitorRoutes;
 use crate::ui::ErrorPanel;
-use crate::{audit, auth, dashboard, flags, incidents, maintenance};
+use crate::{audit, auth, dashboard, flags, incidents, maintenance, monitors};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
@@ -29,8 +31,9 @@ pub mod startup;
 pub mod state;
 
 /// The main navigation, in order: each domain's entries.
-const NAV: [&[NavEntry]; 6] = [
+const NAV: [&[NavEntry]; 7] = [
     dashboard::NAV,
+    monitors::console::NAV,
     incidents::console::NAV,
     flags::console::NAV,
     maintenance::console::NAV,
@@ -79,6 +82,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <MaintenanceRoutes />
+                    <MonitorRoutes />
                     <IncidentRoutes />
                     <FlagRoutes />
                     <AccountRoutes />
@@ -94,6 +98,7 @@ pub fn App() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     view! {
         <DashboardPage>
+            <MonitorsCard />
             <OpenIncidentsCard />
             <MaintenanceCard />
             <OverdueActionItemsCard />

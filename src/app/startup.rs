@@ -10,7 +10,7 @@ use crate::server::config::Config;
 use crate::server::db::{self, Database, DatabaseError};
 use crate::server::listen::{self, ConnectionLimits};
 use crate::server::{client_ip, csrf, headers, health, jobs, sessions};
-use crate::{audit, auth, flags, incidents, maintenance};
+use crate::{audit, auth, flags, incidents, maintenance, monitors};
 use axum::extract::ConnectInfo;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -78,6 +78,7 @@ impl Application {
         auth::spawn_jobs(&supervisor, &pool);
         maintenance::spawn_jobs(&supervisor, &pool);
         incidents::spawn_jobs(&supervisor, &pool);
+        monitors::spawn_jobs(&supervisor, &pool);
         flags::spawn_jobs(&supervisor, &pool);
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(maintenance_api)
         .merge(incidents::routes())
+        .merge(monitors::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(from_fn_with_state(state.clone(), guard::page_access))
         .layer(from_fn_with_state(state.clone(), guard::resolve_user))

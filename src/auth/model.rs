@@ -105,6 +105,8 @@ impl Role {
             | Permission::DefineSeverities
             | Permission::ManageEnvironments => self == Role::Owner,
             Permission::ManageIncidents => matches!(self, Role::Owner | Role::Support),
+            Permission::ManageMonitors => self == Role::Owner,
+            Permission::PauseMonitors => matches!(self, Role::Owner | Role::Pm | Role::Support),
             Permission::ManageFlags | Permission::ManageFlagTokens => matches!(self, Role::Owner | Role::Pm),
         }
     }
@@ -125,6 +127,10 @@ pub enum Permission {
     ManageIncidents,
     /// Edit the severities' definitions and SLA targets.
     DefineSeverities,
+    /// Add, edit and remove monitors.
+    ManageMonitors,
+    /// Pause and resume monitors (and check one now).
+    PauseMonitors,
     /// Create, roll out, schedule, import and archive feature flags; add environments.
     ManageFlags,
     /// Add flag environments.
@@ -144,6 +150,9 @@ crate::text_enum!(
         IncidentsWrite = "incidents:write" / "Declare and update incidents (monitors, deploy tooling)",
         MaintenanceWrite = "maintenance:write" / "Start and end maintenance (deploy scripts)",
         MetricsWrite = "metrics:write" / "Push health and cache metrics",
+        MonitorsRead = "monitors:read" / "Read monitors, their results and state changes",
+        MonitorsWrite = "monitors:write" / "Add, edit, pause and remove monitors",
+        MonitorsPush = "monitors:push" / "Report heartbeats to push monitors (cron jobs, backup scripts)",
         AuditRead = "audit:read" / "Export the audit log",
     }
 );

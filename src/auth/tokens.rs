@@ -64,6 +64,21 @@ impl RequiredScope for MaintenanceWrite {
     const SCOPE: Scope = Scope::MaintenanceWrite;
 }
 
+pub struct MonitorsRead;
+impl RequiredScope for MonitorsRead {
+    const SCOPE: Scope = Scope::MonitorsRead;
+}
+
+pub struct MonitorsWrite;
+impl RequiredScope for MonitorsWrite {
+    const SCOPE: Scope = Scope::MonitorsWrite;
+}
+
+pub struct MonitorsPush;
+impl RequiredScope for MonitorsPush {
+    const SCOPE: Scope = Scope::MonitorsPush;
+}
+
 /// The secret in `Authorization`, as `Bearer …` or bare (as Unleash SDKs send it).
 pub fn presented_secret(headers: &http::HeaderMap) -> Option<&str> {
     let header = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?.trim();

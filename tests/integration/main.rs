@@ -13,6 +13,7 @@ mod health;
 mod incidents;
 mod maintenance;
 mod maintenance_cli;
+mod monitors;
 mod roles;
 mod support;
 mod tokens;

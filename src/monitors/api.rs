@@ -1,0 +1,103 @@
+//! Server fns of the monitors: authorize → parse → store (or check, for "Check now").
+
+#[cfg(feature = "ssr")]
+use super::check::{self, HttpClients};
+use super::model::{CheckResult, ConditionOutcome, MonitorDraft, MonitorEvent, MonitorView, Outcome, ServiceHealth};
+#[cfg(feature = "ssr")]
+use super::model::{MonitorKind, MonitorSpec};
+#[cfg(feature = "ssr")]
+use crate::auth::guard;
+#[cfg(feature = "ssr")]
+use crate::auth::model::Permission;
+#[cfg(feature = "ssr")]
+use crate::auth::tokens;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// A monitor's page: the monitor, its latest results and its state changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorPageData {
+    pub monitor: MonitorView,
+    pub results: Vec<CheckResult>,
+    pub events: Vec<MonitorEvent>,
+    /// The definition to edit from (header values included), for those who may edit.
+    pub draft: Option<MonitorDraft>,
+}
+
+/// What "Check now" found, before anything is saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckPreview {
+    pub outcome: Outcome,
+    pub message: String,
+    pub response_ms: Option<u32>,
+    pub conditions: Vec<ConditionOutcome>,
+    pub services: Vec<ServiceHealth>,
+}
+
+#[server(endpoint = "monitors/list", input = Json)]
+pub async fn list_monitors() -> Result<Vec<MonitorView>, AppError> {
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    super::store::list(&auth.pool).await
+}
+
+#[server(endpoint = "monitors/detail", input = Json)]
+pub async fn monitor_detail(id: i64) -> Result<MonitorPageData, AppError> {
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    let monitor = super::store::get(&auth.pool, id).await?;
+    let draft = match auth.user.role.can(Permission::ManageMonitors) {
+        true => Some(super::store::spec(&auth.pool, id).await?.to_draft()),
+        false => None,
+    };
+    Ok(MonitorPageData {
+        monitor,
+        results: super::store::results(&auth.pool, id, 50).await?,
+        events: super::store::events(&auth.pool, id, 50).await?,
+        draft,
+    })
+}
+
+/// Adds a monitor (`id` none) or replaces one's definition.
+#[server(endpoint = "monitors/save", input = Json)]
+pub async fn save_monitor(id: Option<i64>, draft: MonitorDraft) -> Result<MonitorView, AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    let spec = MonitorSpec::parse(&draft)?;
+    match id {
+        Some(id) => super::store::update(&auth.pool, &auth.caller, id, &spec).await,
+        None => {
+            let push_key = (spec.kind == MonitorKind::Push).then(tokens::random_hex);
+            super::store::create(&auth.pool, &auth.caller, &spec, push_key.as_deref()).await
+        }
+    }
+}
+
+/// Runs the check a draft describes, once, without saving it.
+#[server(endpoint = "monitors/check-now", input = Json)]
+pub async fn check_now(draft: MonitorDraft) -> Result<CheckPreview, AppError> {
+    guard::authorize(Permission::ManageMonitors).await?;
+    let spec = MonitorSpec::parse(&draft)?;
+    if spec.kind == MonitorKind::Push {
+        return Err(AppError::validation("kind", "A push monitor is not checked: its job reports to Pitwall."));
+    }
+    let verdict = check::run(&spec, &HttpClients::new()).await;
+    Ok(CheckPreview {
+        outcome: verdict.outcome,
+        message: verdict.message,
+        response_ms: verdict.response_ms,
+        conditions: verdict.conditions,
+        services: verdict.services,
+    })
+}
+
+#[server(endpoint = "monitors/pause", input = Json)]
+pub async fn pause_monitor(id: i64, paused: bool) -> Result<MonitorView, AppError> {
+    let auth = guard::authorize(Permission::PauseMonitors).await?;
+    super::store::set_paused(&auth.pool, &auth.caller, id, paused).await
+}
+
+#[server(endpoint = "monitors/delete", input = Json)]
+pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    super::store::delete(&auth.pool, &auth.caller, id).await
+}

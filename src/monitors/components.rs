@@ -1,0 +1,59 @@
+//! The dashboard card: what is down or degraded right now.
+
+use super::api::list_monitors;
+use super::model::MonitorState;
+use leptos::prelude::*;
+
+#[component]
+pub fn MonitorsCard() -> impl IntoView {
+    let monitors = Resource::new(|| (), |_| list_monitors());
+    view! {
+        <section class="card" aria-labelledby="monitors-card">
+            <h2 id="monitors-card">"Monitors"</h2>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match monitors.await {
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Ok(list) => {
+                            let total = list.len();
+                            let failing: Vec<_> = list
+                                .into_iter()
+                                .filter(|m| matches!(m.state, MonitorState::Down | MonitorState::Degraded))
+                                .collect();
+                            if failing.is_empty() {
+                                view! {
+                                    <p>
+                                        <span class="dot ok"></span>
+                                        {format!("All {total} monitors up or idle")}
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <ul class="failing">
+                                        {failing
+                                            .into_iter()
+                                            .map(|m| {
+                                                view! {
+                                                    <li>
+                                                        <span class="dot warn"></span>
+                                                        <a href=format!("/monitors/{}", m.id)>{m.name}</a>
+                                                        {format!(" · {} · {}", m.state.label(), m.last_message)}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    }
+                })}
+            </Suspense>
+            <a href="/monitors">"Monitors →"</a>
+        </section>
+    }
+}

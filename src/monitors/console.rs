@@ -1,0 +1,26 @@
+//! Monitors in the console: its routes (lazy pages) and its nav entry.
+
+use super::pages::{MonitorPage, MonitorsPage, NewMonitorPage};
+use crate::auth::access::NavEntry;
+use crate::auth::model::Permission;
+use leptos::prelude::*;
+use leptos_router::components::Route;
+use leptos_router::{path, Lazy, MatchNestedRoutes};
+
+pub const NAV: &[NavEntry] = &[NavEntry { href: "/monitors", label: "Monitors", permission: Permission::UseConsole }];
+
+crate::lazy_page!(
+    MonitorsRoute => MonitorsPage,
+    NewMonitorRoute => NewMonitorPage,
+    MonitorRoute => MonitorPage,
+);
+
+#[component(transparent)]
+pub fn MonitorRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/monitors") view={Lazy::<MonitorsRoute>::new()} />
+        <Route path=path!("/monitors/new") view={Lazy::<NewMonitorRoute>::new()} />
+        <Route path=path!("/monitors/:id") view={Lazy::<MonitorRoute>::new()} />
+    }
+    .into_inner()
+}

@@ -1,0 +1,264 @@
+//! The monitor form, for adding and for editing: every field of a definition, "Check now" to
+//! run the check as typed and see each condition's outcome before saving.
+
+use super::super::api::{CheckNow, CheckPreview, SaveMonitor};
+use super::super::model::{MonitorDraft, MonitorKind, Outcome};
+use super::field_message;
+use crate::ui::{last_error, FieldError, FormError};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+#[component]
+pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
+    let save = ServerAction::<SaveMonitor>::new();
+    let check = ServerAction::<CheckNow>::new();
+    let save_error = last_error(save.value());
+    let check_error = last_error(check.value());
+    // The field messages come from whichever button was pressed last.
+    let error = Signal::derive(move || {
+        if check.version().get() > save.version().get() {
+            check_error.get()
+        } else {
+            save_error.get().or_else(|| check_error.get())
+        }
+    });
+    let text = |value: &str| RwSignal::new(value.to_owned());
+    let name = text(&draft.name);
+    let kind = text(if draft.kind.is_empty() { "http" } else { &draft.kind });
+    let target = text(&draft.target);
+    let method = text(if draft.method.is_empty() { "GET" } else { &draft.method });
+    let headers = text(&draft.headers.join("\n"));
+    let body = text(&draft.body);
+    let interval = text(if draft.interval.is_empty() { "60s" } else { &draft.interval });
+    let timeout = text(&draft.timeout);
+    let grace = text(&draft.grace);
+    let conditions = text(&draft.conditions.join("\n"));
+    let failures = text(&draft.failure_threshold.map(|n| n.to_string()).unwrap_or_default());
+    let successes = text(&draft.success_threshold.map(|n| n.to_string()).unwrap_or_default());
+    let follow = RwSignal::new(draft.follow_redirects.unwrap_or(true));
+    let verify = RwSignal::new(draft.verify_tls.unwrap_or(true));
+    let current = move || MonitorDraft {
+        name: name.get_untracked(),
+        kind: kind.get_untracked(),
+        target: target.get_untracked(),
+        method: method.get_untracked(),
+        headers: lines(&headers.get_untracked()),
+        body: body.get_untracked(),
+        interval: interval.get_untracked(),
+        timeout: timeout.get_untracked(),
+        grace: grace.get_untracked(),
+        conditions: lines(&conditions.get_untracked()),
+        follow_redirects: Some(follow.get_untracked()),
+        verify_tls: Some(verify.get_untracked()),
+        failure_threshold: failures.get_untracked().trim().parse().ok(),
+        success_threshold: successes.get_untracked().trim().parse().ok(),
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            use_navigate()(&format!("/monitors/{}", saved.id), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveMonitor { id, draft: current() });
+    };
+    let is_http = move || kind.get() == "http";
+    let is_push = move || kind.get() == "push";
+    let area = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
+        let id = format!("field-monitor-{field}");
+        view! {
+            <div class="field wide">
+                <label for=id.clone()>{label}</label>
+                <textarea
+                    id=id.clone()
+                    name=field
+                    rows="3"
+                    aria-describedby=format!("{id}-msg")
+                    aria-invalid=move || field_message(error, field).get().is_some().to_string()
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                ></textarea>
+                <p class="hint">{hint}</p>
+                <FieldError id=format!("{id}-msg") message=field_message(error, field) />
+            </div>
+        }
+    };
+    let input = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
+        let id = format!("field-monitor-{field}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input
+                    id=id.clone()
+                    name=field
+                    list=(field == "interval").then_some("monitor-intervals")
+                    aria-describedby=format!("{id}-msg")
+                    aria-invalid=move || field_message(error, field).get().is_some().to_string()
+                    bind:value=value
+                />
+                <p class="hint">{hint}</p>
+                <FieldError id=format!("{id}-msg") message=field_message(error, field) />
+            </div>
+        }
+    };
+    view! {
+        <form on:submit=submit class="grid-form monitor-form" aria-label="Monitor">
+            {input("Name", "name", name, "Shown in alerts, e.g. API health.")}
+            <div class="field">
+                <label for="field-monitor-kind">"Kind"</label>
+                <select
+                    id="field-monitor-kind"
+                    name="kind"
+                    disabled=id.is_some()
+                    prop:value=move || kind.get()
+                    on:change=move |ev| kind.set(event_target_value(&ev))
+                >
+                    {MonitorKind::ALL
+                        .iter()
+                        .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+                        .collect_view()}
+                </select>
+                <FieldError id="field-monitor-kind-msg".to_owned() message=field_message(error, "kind") />
+            </div>
+            <Show when=move || {
+                !is_push()
+            }>
+                {input(
+                    "Target",
+                    "target",
+                    target,
+                    "A URL (HTTP), host:port (TCP), postgres://… (Postgres) or redis://host:port (Redis).",
+                )}
+            </Show>
+            {input("Interval", "interval", interval, "10s to 24h; the guides check every 5m.")}
+            <datalist id="monitor-intervals">
+                <option value="30s"></option>
+                <option value="1m"></option>
+                <option value="5m"></option>
+                <option value="15m"></option>
+                <option value="1h"></option>
+            </datalist>
+            <Show when=move || !is_push()>{input("Timeout", "timeout", timeout, "Default 10s.")}</Show>
+            <Show when=is_push>
+                {input(
+                    "Grace",
+                    "grace",
+                    grace,
+                    "Silence forgiven past the interval (default: the interval, at most 5m).",
+                )}
+            </Show>
+            <Show when=is_http>
+                <div class="field">
+                    <label for="field-monitor-method">"Method"</label>
+                    <select
+                        id="field-monitor-method"
+                        name="method"
+                        prop:value=move || method.get()
+                        on:change=move |ev| method.set(event_target_value(&ev))
+                    >
+                        {["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                            .into_iter()
+                            .map(|m| view! { <option value=m>{m}</option> })
+                            .collect_view()}
+                    </select>
+                    <FieldError id="field-monitor-method-msg".to_owned() message=field_message(error, "method") />
+                </div>
+                {area("Headers", "headers", headers, "One per line: Name: value.")}
+                {area("Request body", "body", body, "Sent as is with POST, PUT or PATCH.")}
+                <label class="check">
+                    <input type="checkbox" name="follow_redirects" bind:checked=follow />
+                    "Follow redirects"
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="verify_tls" bind:checked=verify />
+                    "Verify the TLS certificate"
+                </label>
+            </Show>
+            <Show when=move || {
+                !is_push()
+            }>
+                {area(
+                    "Conditions",
+                    "conditions",
+                    conditions,
+                    "One per line, all must hold, e.g. [STATUS] == 200, [RESPONSE_TIME] < 300, [BODY].status == ok. \
+                     Empty: [STATUS] < 400 (HTTP) or [CONNECTED] == true. A health JSON body is read by itself.",
+                )}
+            </Show>
+            {input(
+                "Failures before down",
+                "failure_threshold",
+                failures,
+                "Consecutive checks (default 3; 1 for push).",
+            )}
+            {input("Successes before up", "success_threshold", successes, "Consecutive checks (default 2).")}
+            <FormError error />
+            <div class="actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || check.pending().get() || is_push()
+                    on:click=move |_| {
+                        check.dispatch(CheckNow { draft: current() });
+                    }
+                >
+                    {move || if check.pending().get() { "Checking…" } else { "Check now" }}
+                </button>
+                <button type="submit" disabled=move || save.pending().get()>
+                    {if id.is_some() { "Save changes" } else { "Add monitor" }}
+                </button>
+            </div>
+        </form>
+        {move || check.value().get().and_then(Result::ok).map(|preview| view! { <Preview preview /> })}
+    }
+}
+
+#[component]
+fn Preview(preview: CheckPreview) -> impl IntoView {
+    let class = match preview.outcome {
+        Outcome::Up => "state up",
+        Outcome::Degraded => "state degraded",
+        Outcome::Down => "state down",
+    };
+    view! {
+        <section class="card check-preview" aria-labelledby="preview-heading" aria-live="polite">
+            <h2 id="preview-heading">"Check now: "<span class=class>{preview.outcome.label()}</span></h2>
+            <p>{preview.message}</p>
+            <ul class="conditions">
+                {preview
+                    .conditions
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <li class=if c.passed {
+                                "pass"
+                            } else {
+                                "fail"
+                            }>{if c.passed { "✓ " } else { "✗ " }} <code>{c.detail}</code></li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {(!preview.services.is_empty())
+                .then(|| {
+                    view! {
+                        <p>"Services: "</p>
+                        <ul class="services">
+                            {preview
+                                .services
+                                .into_iter()
+                                .map(|s| {
+                                    let ms = s.response_ms.map(|ms| format!(" · {ms} ms")).unwrap_or_default();
+                                    view! { <li>{format!("{} {}{ms}", s.name, s.status)}</li> }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+        </section>
+    }
+}

@@ -1,0 +1,113 @@
+//! The monitor scheduler, one in every process: each tick it leases the checks that are due
+//! (never more than it has free slots for), runs each in its own task so a hanging target delays
+//! nobody else, and records the verdict. Leases make every check run once across processes; the
+//! push monitors' silence is judged the same way.
+
+use super::check::{self, HttpClients, Verdict};
+use super::model::{MonitorKind, Outcome};
+use super::store::{self, Leased};
+use crate::server::jobs::{self, Supervisor};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How often due checks are looked for: the bound on a check's lateness when the machine is idle.
+pub const TICK: Duration = Duration::from_millis(250);
+/// Checks in flight at once in one process.
+const SLOTS: usize = 512;
+const RETENTION_EVERY: Duration = Duration::from_secs(600);
+
+struct Scheduler {
+    owner: String,
+    slots: Arc<Semaphore>,
+    clients: HttpClients,
+}
+
+pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
+    let scheduler = Arc::new(Scheduler {
+        owner: format!("{}-{}", std::process::id(), &crate::auth::tokens::random_hex()[..12]),
+        slots: Arc::new(Semaphore::new(SLOTS)),
+        clients: HttpClients::new(),
+    });
+    jobs::spawn_every(
+        supervisor,
+        pool.clone(),
+        TICK,
+        "the monitor scheduler",
+        move |pool| {
+            let scheduler = scheduler.clone();
+            async move { scheduler.tick(&pool).await }
+        },
+        |_started| {},
+    );
+    jobs::spawn_every(
+        supervisor,
+        pool,
+        RETENTION_EVERY,
+        "the monitor results retention job",
+        |pool| async move { store::delete_expired_results(&pool).await },
+        |deleted| {
+            if deleted > 0 {
+                tracing::info!(deleted, "expired monitor results removed");
+            }
+        },
+    );
+}
+
+impl Scheduler {
+    /// Leases what is due and starts it; returns how many checks it started.
+    async fn tick(self: &Arc<Self>, pool: &PgPool) -> Result<usize, crate::error::AppError> {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let due = store::lease_due(pool, &self.owner, free as i64).await?;
+        let started = due.len();
+        for leased in due {
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else { break };
+            let (scheduler, pool) = (self.clone(), pool.clone());
+            tokio::spawn(async move {
+                let verdict = scheduler.judge(&leased).await;
+                match store::record_verdict(&pool, &scheduler.owner, &leased, &verdict).await {
+                    Ok(Some((from, to))) => {
+                        tracing::info!(monitor = %leased.spec.name, %from, %to, cause = %verdict.message, "monitor changed state")
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %err, monitor = %leased.spec.name, "a check's result could not be recorded; its lease will run out and it will run again")
+                    }
+                }
+                drop(slot);
+            });
+        }
+        Ok(started)
+    }
+
+    async fn judge(&self, leased: &Leased) -> Verdict {
+        if leased.spec.kind == MonitorKind::Push {
+            return silence(leased);
+        }
+        check::run(&leased.spec, &self.clients).await
+    }
+}
+
+/// A push monitor is due only when its silence has run past the interval and the grace.
+fn silence(leased: &Leased) -> Verdict {
+    let since = match leased.last_checked_at {
+        Some(at) => format!("since {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        None => "ever".to_owned(),
+    };
+    Verdict {
+        outcome: Outcome::Down,
+        response_ms: None,
+        status_code: None,
+        message: format!(
+            "no push {since} (expected every {} + {} grace)",
+            crate::ui::human_duration(leased.spec.interval_s.into()),
+            crate::ui::human_duration(leased.spec.grace_s.into())
+        ),
+        conditions: Vec::new(),
+        services: Vec::new(),
+    }
+}
