@@ -65,6 +65,7 @@ tools:
 ## What the browser tests need besides the build.
 test-tools: tools
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }
+	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd==1.4.6
 
 ## Regenerate .sqlx/ after changing a query or migration. Uses a scratch database, recreated each time.
 SQLX_SERVER ?= postgres://postgres@127.0.0.1:5432

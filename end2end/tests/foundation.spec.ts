@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, owner, setupCode, signIn } from './helpers';
+import { expect } from '@playwright/test';
+import { hydrated, owner, setupCode, signIn, test } from './helpers';
 
 const pm = { email: 'pat.pm@example.com', password: 'another long passphrase' };
 

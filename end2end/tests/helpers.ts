@@ -1,4 +1,21 @@
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
+
+/**
+ * Playwright's `test`, failing any journey whose page throws an uncaught error: a thrown
+ * exception inside the wasm leaves it half-broken (a CSP-refused eval once did), and the
+ * journey might still pass by luck.
+ */
+export const test = base.extend<{ pageErrors: void }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(`${error.name}: ${error.message}`));
+      await use();
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 /** The code end2end/serve.sh gives the instance (PITWALL_SETUP_CODE). */

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { addUser, hydrated, signIn, signInOwner } from './helpers';
+import { expect } from '@playwright/test';
+import { addUser, hydrated, signIn, signInOwner, test } from './helpers';
 
 const support = { email: 'sam.support@example.com', password: 'support passphrase 42' };
 const viewer = { email: 'vic.viewer@example.com', password: 'viewer passphrase 42' };

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { signInOwner } from './helpers';
+import { expect } from '@playwright/test';
+import { signInOwner, test } from './helpers';
 
 const gate = `http://127.0.0.1:${process.env.PITWALL_E2E_GATE_PORT ?? '4000'}`;
 

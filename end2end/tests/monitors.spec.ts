@@ -1,7 +1,7 @@
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { addUser, hydrated, signIn, signInOwner } from './helpers';
+import { addUser, hydrated, signIn, signInOwner, test } from './helpers';
 
 /** The app the monitor watches: a health endpoint whose Redis the test disconnects. */
 function startTarget() {

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, signInOwner } from './helpers';
+import { expect } from '@playwright/test';
+import { hydrated, signInOwner, test } from './helpers';
 
 // Every console page is a lazy route: its code arrives when the page is first opened. From the
 // dashboard, each domain's page must load its chunk, render, and work, all without a full load.

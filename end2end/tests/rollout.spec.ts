@@ -1,5 +1,5 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
-import { addUser, hydrated, signIn, signInOwner } from './helpers';
+import { expect, type APIRequestContext } from '@playwright/test';
+import { addUser, hydrated, signIn, signInOwner, test } from './helpers';
 
 const pm = { email: 'priya.pm@example.com', password: 'pm passphrase 42 long' };
 const support = { email: 'sue.support@example.com', password: 'support passphrase 42' };

@@ -43,6 +43,9 @@ enum Command {
     /// Add, list, check, pause and resume monitors.
     #[command(subcommand)]
     Monitor(monitors::cli::MonitorCommand),
+    /// Alert channels (email, Slack, webhooks), the SMTP server, test alerts.
+    #[command(subcommand)]
+    Alerts(monitors::cli::AlertsCommand),
     /// Flag environments (development, production, …).
     #[command(subcommand)]
     Env(flags::cli::EnvCommand),
@@ -108,6 +111,9 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         }
         Command::Monitor(command) => {
             with_database(&config, async |pool, caller| monitors::cli::run(command, pool, caller).await).await
+        }
+        Command::Alerts(command) => {
+            with_database(&config, async |pool, caller| monitors::cli::run_alerts(command, pool, caller).await).await
         }
         Command::Env(command) => {
             with_database(&config, async |pool, caller| flags::cli::run_env(command, pool, caller).await).await

@@ -78,7 +78,7 @@ impl Application {
         auth::spawn_jobs(&supervisor, &pool);
         maintenance::spawn_jobs(&supervisor, &pool);
         incidents::spawn_jobs(&supervisor, &pool);
-        monitors::spawn_jobs(&supervisor, &pool);
+        monitors::spawn_jobs(&supervisor, &pool, config.public_url.clone());
         flags::spawn_jobs(&supervisor, &pool);
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;

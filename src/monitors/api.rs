@@ -2,9 +2,12 @@
 
 #[cfg(feature = "ssr")]
 use super::check::{self, HttpClients};
-use super::model::{CheckResult, ConditionOutcome, MonitorDraft, MonitorEvent, MonitorView, Outcome, ServiceHealth};
+use super::model::{
+    ChannelDraft, ChannelView, CheckResult, ConditionOutcome, DeliveryView, MonitorDraft, MonitorEvent, MonitorView,
+    Outcome, ServiceHealth, SmtpDraft, SmtpView,
+};
 #[cfg(feature = "ssr")]
-use super::model::{MonitorKind, MonitorSpec};
+use super::model::{MonitorKind, MonitorSpec, NewChannel, SmtpSettings};
 #[cfg(feature = "ssr")]
 use crate::auth::guard;
 #[cfg(feature = "ssr")]
@@ -100,4 +103,59 @@ pub async fn pause_monitor(id: i64, paused: bool) -> Result<MonitorView, AppErro
 pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
     let auth = guard::authorize(Permission::ManageMonitors).await?;
     super::store::delete(&auth.pool, &auth.caller, id).await
+}
+
+/// `/settings/alerts`: the channels, the SMTP server and the delivery log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsPageData {
+    pub channels: Vec<ChannelView>,
+    pub smtp: Option<SmtpView>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[server(endpoint = "alerts/settings", input = Json)]
+pub async fn alert_settings() -> Result<AlertsPageData, AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    Ok(AlertsPageData {
+        channels: super::store::alerts::channels(&auth.pool).await?,
+        smtp: super::store::alerts::smtp(&auth.pool).await?,
+        deliveries: super::store::alerts::deliveries(&auth.pool, 50).await?,
+    })
+}
+
+/// The names of the channels whose deliveries keep failing, for the dashboard.
+#[server(endpoint = "alerts/failing", input = Json)]
+pub async fn failing_channels() -> Result<Vec<String>, AppError> {
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    let channels = super::store::alerts::channels(&auth.pool).await?;
+    Ok(channels.into_iter().filter(|c| c.failing_since.is_some()).map(|c| c.name).collect())
+}
+
+#[server(endpoint = "alerts/add-channel", input = Json)]
+pub async fn add_channel(draft: ChannelDraft) -> Result<ChannelView, AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    let new = NewChannel::parse(&draft)?;
+    super::store::alerts::create_channel(&auth.pool, &auth.caller, &new).await
+}
+
+#[server(endpoint = "alerts/remove-channel", input = Json)]
+pub async fn remove_channel(id: i64) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    super::store::alerts::delete_channel(&auth.pool, &auth.caller, id).await
+}
+
+/// Queues a test message to a channel; the delivery log shows how it went.
+#[server(endpoint = "alerts/test", input = Json)]
+pub async fn send_test_alert(id: i64) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    let (_, name) = super::store::alerts::find_channel(&auth.pool, &id.to_string()).await?;
+    let message = super::alerts::test_message(&name, chrono::Utc::now());
+    super::store::alerts::enqueue_test(&auth.pool, &auth.caller, id, &message).await
+}
+
+#[server(endpoint = "alerts/smtp", input = Json)]
+pub async fn save_smtp(draft: SmtpDraft) -> Result<SmtpView, AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    let settings = SmtpSettings::parse(&draft)?;
+    super::store::alerts::save_smtp(&auth.pool, &auth.caller, &settings).await
 }

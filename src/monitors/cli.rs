@@ -1,7 +1,10 @@
-//! `pitwall monitor …`: add, list, check once, pause and resume monitors from the shell.
+//! `pitwall monitor …` (add, list, check once, pause and resume monitors) and `pitwall alerts …`
+//! (channels, the SMTP server, test alerts) from the shell.
 
 use super::check::{self, HttpClients};
-use super::model::{MonitorDraft, MonitorSpec, MonitorView, Outcome};
+use super::model::{
+    ChannelDraft, MonitorDraft, MonitorSpec, MonitorView, NewChannel, Outcome, SmtpDraft, SmtpSettings,
+};
 use super::store;
 use crate::auth::tokens;
 use crate::error::AppError;
@@ -150,6 +153,114 @@ pub async fn run(command: MonitorCommand, pool: &PgPool, caller: &Caller) -> Res
         MonitorCommand::Resume { name } => {
             let m = store::set_paused(pool, caller, store::find(pool, &name).await?, false).await?;
             println!("Resumed {}; it is checked now.", m.name);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum AlertsCommand {
+    /// Where alerts go.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Queue a test alert to a channel (the delivery log shows how it went).
+    Test { name: String },
+    /// Set the SMTP server email alerts go through; the password is read from standard input.
+    Smtp {
+        #[arg(long)]
+        host: String,
+        /// Default 587 (starttls), 465 (tls) or 25 (none).
+        #[arg(long, default_value = "")]
+        port: String,
+        /// starttls, tls or none.
+        #[arg(long, default_value = "starttls")]
+        security: String,
+        #[arg(long, default_value = "")]
+        username: String,
+        #[arg(long)]
+        from: String,
+        /// Read the password from standard input (else the stored one is kept).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ChannelCommand {
+    /// Add a channel: email (--to), slack or webhook (--url; webhooks need --secret).
+    Add {
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// Email: addresses, comma-separated.
+        #[arg(long, conflicts_with = "url")]
+        to: Option<String>,
+        /// Slack's incoming webhook URL or the webhook's URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// The webhook's signing secret (at least 16 characters).
+        #[arg(long, default_value = "")]
+        secret: String,
+        /// Send degraded alerts too (default: yes for Slack and webhooks, no for email).
+        #[arg(long)]
+        degraded: Option<bool>,
+    },
+    /// List the channels and whether their deliveries fail.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a channel.
+    Remove { name: String },
+}
+
+pub async fn run_alerts(command: AlertsCommand, pool: &PgPool, caller: &Caller) -> Result<(), Failure> {
+    use super::store::alerts;
+    match command {
+        AlertsCommand::Channel(ChannelCommand::Add { kind, name, to, url, secret, degraded }) => {
+            let draft =
+                ChannelDraft { name, kind, target: to.or(url).unwrap_or_default(), secret, on_degraded: degraded };
+            let channel = alerts::create_channel(pool, caller, &NewChannel::parse(&draft)?).await?;
+            println!("Added channel #{} {:?} ({}).", channel.id, channel.name, channel.kind.label());
+        }
+        AlertsCommand::Channel(ChannelCommand::List { json }) => {
+            let channels = alerts::channels(pool).await?;
+            if json {
+                return print_json(&channels);
+            }
+            for c in &channels {
+                let health = if c.failing_since.is_some() { format!("FAILING: {}", c.last_error) } else { "ok".into() };
+                println!("{:<24} {:<8} {:<40} {health}", c.name, c.kind.as_str(), c.target);
+            }
+        }
+        AlertsCommand::Channel(ChannelCommand::Remove { name }) => {
+            let (id, name) = alerts::find_channel(pool, &name).await?;
+            alerts::delete_channel(pool, caller, id).await?;
+            println!("Removed channel {name:?}.");
+        }
+        AlertsCommand::Test { name } => {
+            let (id, name) = alerts::find_channel(pool, &name).await?;
+            alerts::enqueue_test(pool, caller, id, &super::alerts::test_message(&name, chrono::Utc::now())).await?;
+            println!("Queued a test alert to {name:?}; a running Pitwall sends it within seconds.");
+        }
+        AlertsCommand::Smtp { host, port, security, username, from, password_stdin } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| Failure::Infrastructure(e.to_string()))?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                String::new()
+            };
+            let draft = SmtpDraft { host, port, security, username, password, from_address: from };
+            let saved = alerts::save_smtp(pool, caller, &SmtpSettings::parse(&draft)?).await?;
+            println!(
+                "Email alerts go through {}:{} ({}) from {}.",
+                saved.host,
+                saved.port,
+                saved.security.as_str(),
+                saved.from_address
+            );
         }
     }
     Ok(())

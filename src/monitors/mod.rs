@@ -1,6 +1,7 @@
 //! Monitors: HTTP(S), TCP, Postgres, Redis and push checks with Gatus-style conditions and
-//! health JSON read natively, thresholds before a state changes, and the scheduler that runs each
-//! check once across processes.
+//! health JSON read natively, thresholds before a state changes, the scheduler that runs each
+//! check once across processes, and the alerts (email, Slack, signed webhooks) sent through an
+//! outbox when a state changes.
 
 pub mod api;
 pub mod components;
@@ -9,9 +10,13 @@ pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod alerts;
+#[cfg(feature = "ssr")]
 pub mod check;
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod delivery;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
@@ -22,8 +27,10 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub use http::routes;
 
-/// The domain's background jobs, started once per process.
+/// The domain's background jobs, started once per process: the scheduler and the alert sender
+/// (whose links start with `public_url` when it is set).
 #[cfg(feature = "ssr")]
-pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool, public_url: Option<String>) {
     scheduler::spawn(supervisor, pool.clone());
+    delivery::spawn(supervisor, pool.clone(), public_url);
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real app, over HTTP, against a real Postgres.
 
+mod alerts;
 mod audit;
 mod auth;
 mod cli;

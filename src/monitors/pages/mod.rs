@@ -1,7 +1,10 @@
 //! `/monitors`, `/monitors/new` and `/monitors/:id`. Everyone reads; pm and support may pause and
 //! resume; the owner adds, edits and removes.
 
+mod alerts;
 mod form;
+
+pub use alerts::AlertsPage;
 
 use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
 use super::model::{MonitorDraft, MonitorKind, MonitorState, MonitorView, Outcome};

@@ -1,6 +1,10 @@
 //! All SQL of the monitors: definitions (each change audited in its transaction), the
-//! scheduler's leases, results and state changes, pushes, and retention.
+//! scheduler's leases, results and state changes (with their alerts queued in the same
+//! transaction), pushes, and retention. Alerting's own tables are in `alerts`.
 
+pub mod alerts;
+
+use super::alerts::Change as StateChange;
 use super::check::Verdict;
 use super::model::{
     redact_target, CheckResult, Condition, HttpSettings, MonitorEvent, MonitorKind, MonitorSpec, MonitorState,
@@ -312,7 +316,9 @@ pub async fn set_paused(pool: &PgPool, caller: &Caller, id: i64, paused: bool) -
         )
         .execute(&mut *tx)
         .await?;
-        add_event(&mut tx, id, &before.state, state, if paused { "paused by hand" } else { "resumed by hand" }).await?;
+        let cause = if paused { "paused by hand" } else { "resumed by hand" };
+        let muted = in_maintenance(&mut tx).await?;
+        add_event(&mut tx, id, (&before.state, state), cause, muted).await?;
         let action = if paused { "monitor.pause" } else { "monitor.resume" };
         audit_trail::record(
             &mut tx,
@@ -325,15 +331,30 @@ pub async fn set_paused(pool: &PgPool, caller: &Caller, id: i64, paused: bool) -
     get(pool, id).await
 }
 
-async fn add_event(conn: &mut PgConnection, id: i64, from: &str, to: &str, cause: &str) -> Result<(), AppError> {
+/// Whether a maintenance window is in progress: results are marked, alerts muted.
+async fn in_maintenance(conn: &mut PgConnection) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM maintenance_windows WHERE state = 'in_progress') AS "active!""#
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+async fn add_event(
+    conn: &mut PgConnection,
+    id: i64,
+    (from, to): (&str, &str),
+    cause: &str,
+    in_maintenance: bool,
+) -> Result<(), AppError> {
     sqlx::query!(
         "INSERT INTO monitor_events (monitor_id, at, from_state, to_state, cause, in_maintenance)
-         VALUES ($1, now(), $2, $3, $4,
-                 EXISTS (SELECT 1 FROM maintenance_windows WHERE state = 'in_progress'))",
+         VALUES ($1, now(), $2, $3, $4, $5)",
         id,
         from,
         to,
-        cause
+        cause,
+        in_maintenance
     )
     .execute(conn)
     .await?;
@@ -417,10 +438,11 @@ async fn write_verdict(
     let before = tracker.state;
     let thresholds = current.spec().thresholds;
     let changed = tracker.record(verdict.outcome, thresholds);
+    let muted = in_maintenance(conn).await?;
     sqlx::query!(
         "INSERT INTO monitor_results (monitor_id, at, outcome, response_ms, status_code, message, conditions, services,
                                       in_maintenance)
-         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, EXISTS (SELECT 1 FROM maintenance_windows WHERE state = 'in_progress'))",
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)",
         current.id,
         verdict.outcome.as_str(),
         verdict.response_ms.map(|ms| ms.min(i32::MAX as u32) as i32),
@@ -428,6 +450,7 @@ async fn write_verdict(
         verdict.message,
         serde_json::to_value(&verdict.conditions).unwrap_or_default(),
         serde_json::to_value(&verdict.services).unwrap_or_default(),
+        muted,
     )
     .execute(&mut *conn)
     .await?;
@@ -445,13 +468,26 @@ async fn write_verdict(
     )
     .execute(&mut *conn)
     .await?;
-    match changed {
-        Some(after) => {
-            add_event(conn, current.id, before.as_str(), after.as_str(), &verdict.message).await?;
-            Ok(Some((before, after)))
-        }
-        None => Ok(None),
+    let Some(after) = changed else { return Ok(None) };
+    add_event(conn, current.id, (before.as_str(), after.as_str()), &verdict.message, muted).await?;
+    // During maintenance the change is recorded (and marked) but nobody is paged.
+    let target = redact_target(&current.target);
+    let change = StateChange {
+        monitor_id: current.id,
+        monitor: &current.name,
+        kind: &current.kind,
+        target: &target,
+        from: before,
+        to: after,
+        cause: &verdict.message,
+        at: Utc::now(),
+        since: current.state_since,
+    };
+    if let (false, Some(message)) = (muted, change.message()) {
+        let degraded_only = before != MonitorState::Down && after != MonitorState::Down;
+        alerts::enqueue_change(conn, current.id, &message, degraded_only).await?;
     }
+    Ok(Some((before, after)))
 }
 
 /// A heartbeat from a push monitor's job: records it as a check and moves the silence deadline.
