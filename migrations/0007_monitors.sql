@@ -46,7 +46,10 @@ CREATE TABLE monitor_results (
     -- [{condition, passed, detail}] and the health document's services.
     conditions     JSONB NOT NULL DEFAULT '[]',
     services       JSONB NOT NULL DEFAULT '[]',
-    in_maintenance BOOLEAN NOT NULL DEFAULT FALSE
+    in_maintenance BOOLEAN NOT NULL DEFAULT FALSE,
+    -- How long after its planned time the check was leased (NULL for pushes): the scheduler's
+    -- own health, and what bench/monitors.sh reports.
+    late_ms        INTEGER
 );
 CREATE INDEX monitor_results_by_monitor ON monitor_results (monitor_id, at DESC);
 CREATE INDEX monitor_results_at ON monitor_results (at);

@@ -23,11 +23,47 @@ function startTarget() {
   });
 }
 
+/** A stand-in for Slack's incoming webhook: it keeps every message posted to it. */
+function startSlack() {
+  const messages: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      messages.push(JSON.parse(body).text);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  return new Promise<{ url: string; messages: string[]; close: () => void }>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/services/T/B/x`, messages, close: () => server.close() });
+    });
+  });
+}
+
 const viewer = { email: 'monitor-viewer@example.com', password: 'a viewer reads monitors' };
 
 test('the owner adds a health monitor after checking it; it degrades naming redis; a viewer reads without controls', async ({ page, browser }) => {
   const target = await startTarget();
+  const slack = await startSlack();
   await signInOwner(page);
+
+  // Alerts go to Slack: the owner adds the channel and sends it a test alert.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+  await expect(page).toHaveURL('/settings/alerts');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill('#ops');
+  await page.getByLabel('Kind').selectOption('slack');
+  await page.getByLabel('Send to').fill(slack.url);
+  await page.getByRole('button', { name: 'Add channel' }).click();
+  await page.getByRole('button', { name: 'Send a test alert to #ops' }).click();
+  await expect.poll(() => slack.messages.length, { timeout: 15_000 }).toBe(1);
+  expect(slack.messages[0]).toContain('Test alert');
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Delivery log' }).getByText('200 OK')).toBeVisible();
+
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitors' }).click();
   await expect(page).toHaveURL('/monitors');
   await page.getByRole('link', { name: 'Add a monitor' }).click();
@@ -66,11 +102,25 @@ test('the owner adds a health monitor after checking it; it degrades naming redi
     await expect(page.locator('.page-header .state')).toHaveText('Degraded');
   }).toPass({ timeout: 30_000 });
   await expect(page.getByRole('region', { name: 'State changes' }).getByText('health: degraded — redis disconnected')).toBeVisible();
+  await expect.poll(() => slack.messages.length, { timeout: 15_000 }).toBe(2);
+  expect(slack.messages[1]).toContain('[Pitwall] DEGRADED: Shop health');
+  expect(slack.messages[1]).toContain('redis disconnected');
   target.state.redis = 'connected';
   await expect(async () => {
     await page.reload();
     await expect(page.locator('.page-header .state')).toHaveText('Up');
   }).toPass({ timeout: 30_000 });
+  await expect.poll(() => slack.messages.length, { timeout: 15_000 }).toBe(3);
+  expect(slack.messages[2]).toContain('[Pitwall] RECOVERED: Shop health is up');
+
+  // The charts are on the page: SVGs the browser draws, for every range.
+  const chart = page.getByRole('img', { name: /Response time \(p50 and p95\) over 24h/ });
+  await expect(chart).toBeVisible();
+  await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await page.getByRole('group', { name: 'Chart range' }).getByRole('button', { name: '7 d' }).click();
+  const week = page.getByRole('img', { name: /over 7d/ }).first();
+  await expect(week).toHaveAttribute('src', /range=7d/);
+  await expect.poll(() => week.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
 
   // A viewer sees the monitor and its history, and no control.
   await addUser(page, viewer, 'viewer');
@@ -83,9 +133,10 @@ test('the owner adds a health monitor after checking it; it degrades naming redi
   await reader.goto(monitorUrl);
   await hydrated(reader);
   await expect(reader.getByRole('heading', { name: 'Shop health' })).toBeVisible();
-  await expect(reader.getByText('health: degraded — redis disconnected')).toBeVisible();
+  await expect(reader.getByRole('region', { name: 'State changes' }).getByText('health: degraded — redis disconnected')).toBeVisible();
   await expect(reader.getByRole('button', { name: 'Pause' })).toHaveCount(0);
   await expect(reader.getByRole('heading', { name: 'Edit' })).toHaveCount(0);
   await viewerContext.close();
   target.close();
+  slack.close();
 });

@@ -155,6 +155,18 @@ pub async fn page_access(
     }
 }
 
+/// Extractor for console handlers that are not server fns (charts and other files a signed-in
+/// page embeds): the session's user, or 401. The caller checks the permission it needs.
+pub struct SignedIn(pub CurrentUser);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<CurrentUser>().cloned().map(SignedIn).ok_or(AppError::Unauthorized)
+    }
+}
+
 /// A caller cleared for one permission, with what the server fn needs next.
 pub struct Authorized {
     pub pool: PgPool,

@@ -3,8 +3,8 @@
 #[cfg(feature = "ssr")]
 use super::check::{self, HttpClients};
 use super::model::{
-    ChannelDraft, ChannelView, CheckResult, ConditionOutcome, DeliveryView, MonitorDraft, MonitorEvent, MonitorView,
-    Outcome, ServiceHealth, SmtpDraft, SmtpView,
+    ChannelDraft, ChannelView, ChartSummary, CheckResult, ConditionOutcome, DayUptime, DeliveryView, MonitorDraft,
+    MonitorEvent, MonitorView, Outcome, ServiceHealth, SmtpDraft, SmtpView,
 };
 #[cfg(feature = "ssr")]
 use super::model::{MonitorKind, MonitorSpec, NewChannel, SmtpSettings};
@@ -27,6 +27,10 @@ pub struct MonitorPageData {
     pub events: Vec<MonitorEvent>,
     /// The definition to edit from (header values included), for those who may edit.
     pub draft: Option<MonitorDraft>,
+    /// The last 24 hours in numbers, beside the chart.
+    pub summary_24h: ChartSummary,
+    /// The last 30 days, oldest first: the uptime bars' table.
+    pub days: Vec<DayUptime>,
 }
 
 /// What "Check now" found, before anything is saved.
@@ -53,11 +57,26 @@ pub async fn monitor_detail(id: i64) -> Result<MonitorPageData, AppError> {
         true => Some(super::store::spec(&auth.pool, id).await?.to_draft()),
         false => None,
     };
+    use super::store::rollups::{self, BucketSize};
+    let now = chrono::Utc::now();
+    let minutes = rollups::series(&auth.pool, id, BucketSize::Minute, now - chrono::Duration::hours(24)).await?;
+    let days = rollups::series(&auth.pool, id, BucketSize::Day, now - chrono::Duration::days(30)).await?;
     Ok(MonitorPageData {
         monitor,
         results: super::store::results(&auth.pool, id, 50).await?,
         events: super::store::events(&auth.pool, id, 50).await?,
         draft,
+        summary_24h: super::charts::summarise(&minutes),
+        days: days
+            .iter()
+            .map(|d| DayUptime {
+                day: d.at.date_naive(),
+                checks: d.checks,
+                uptime: d.uptime(),
+                down: d.down,
+                in_maintenance: d.in_maintenance,
+            })
+            .collect(),
     })
 }
 

@@ -1,13 +1,18 @@
 //! The monitors' machine API (`monitors:read` / `monitors:write` tokens) and the push endpoint
 //! cron jobs and backup scripts call (`monitors:push`).
 
+use super::charts::{self, ChartRange, Theme};
 use super::model::{CheckResult, MonitorDraft, MonitorEvent, MonitorKind, MonitorSpec, MonitorView, Outcome};
 use super::store;
+use super::store::rollups;
+use crate::auth::guard::SignedIn;
+use crate::auth::model::Permission;
 use crate::auth::tokens::{self, MonitorsPush, MonitorsRead, MonitorsWrite, TokenAuth};
 use crate::error::AppError;
 use crate::server::api_json::ApiJson;
 use axum::extract::{FromRef, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -25,6 +30,7 @@ where
         .route("/api/v1/monitors/{id}/results", get(results))
         .route("/api/v1/monitors/{id}/events", get(events))
         .route("/api/v1/monitors/{id}/push", post(push))
+        .route("/monitors/{id}/chart.svg", get(chart))
 }
 
 fn monitor_id(raw: &str) -> Result<i64, AppError> {
@@ -164,4 +170,67 @@ async fn push(
         return Err(AppError::validation("msg", "The message is one line of at most 500 characters."));
     }
     Ok(Json(store::push(&pool, &key, outcome, params.msg.trim()).await?))
+}
+
+#[derive(Deserialize)]
+struct ChartParams {
+    #[serde(default)]
+    range: Option<String>,
+    /// `response` (default) or `uptime` (one bar per day).
+    #[serde(default)]
+    kind: Option<String>,
+    /// `dark` for a dark page.
+    #[serde(default)]
+    theme: Option<String>,
+}
+
+/// `GET /monitors/{id}/chart.svg?range=1h|24h|7d|30d|90d&kind=response|uptime&theme=light|dark`,
+/// for signed-in console users: an SVG drawn from the rollup that fits the range, with an ETag
+/// and a short private cache.
+async fn chart(
+    SignedIn(user): SignedIn,
+    State(pool): State<PgPool>,
+    Path(id): Path<String>,
+    Query(params): Query<ChartParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !user.role.can(Permission::UseConsole) {
+        return Err(AppError::Forbidden);
+    }
+    let id = monitor_id(&id)?;
+    store::get(&pool, id).await?;
+    let range = match params.range.as_deref() {
+        None | Some("") => ChartRange::Day,
+        Some(raw) => ChartRange::parse("range", raw)?,
+    };
+    let theme = Theme::named(params.theme.as_deref() == Some("dark"));
+    let now = chrono::Utc::now();
+    let svg = match params.kind.as_deref().unwrap_or("response") {
+        "response" => {
+            let from = now - range.span();
+            let buckets = rollups::series(&pool, id, range.bucket_size(), from).await?;
+            let maintenance = rollups::maintenance_spans(&pool, from).await?;
+            charts::response_time(&buckets, &maintenance, range, now, &theme)
+        }
+        "uptime" => {
+            let days = range.span().num_days().max(1);
+            let from = now - chrono::Duration::days(days);
+            let buckets = rollups::series(&pool, id, rollups::BucketSize::Day, from).await?;
+            charts::uptime_bars(&buckets, days, now, &theme)
+        }
+        other => return Err(AppError::validation("kind", format!("{other:?} is not response or uptime."))),
+    }
+    .map_err(|err| {
+        tracing::error!(error = %err, "a chart could not be drawn");
+        AppError::Internal
+    })?;
+    let etag = format!("\"{}\"", &tokens::hash_token(&svg)[..16]);
+    let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag);
+    let etag = HeaderValue::from_str(&etag).map_err(|_| AppError::Internal)?;
+    let cache = HeaderValue::from_static("private, max-age=30");
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response());
+    }
+    let kind = HeaderValue::from_static("image/svg+xml");
+    Ok(([(header::CONTENT_TYPE, kind), (header::ETAG, etag), (header::CACHE_CONTROL, cache)], svg).into_response())
 }

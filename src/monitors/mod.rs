@@ -12,6 +12,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod alerts;
 #[cfg(feature = "ssr")]
+pub mod charts;
+#[cfg(feature = "ssr")]
 pub mod check;
 #[cfg(feature = "ssr")]
 pub mod cli;

@@ -17,6 +17,8 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// Checks in flight at once in one process.
 const SLOTS: usize = 512;
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
+/// Rollups are brought up to date this often (one process at a time).
+const ROLLUP_EVERY: Duration = Duration::from_secs(60);
 
 struct Scheduler {
     owner: String,
@@ -43,13 +45,21 @@ pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     );
     jobs::spawn_every(
         supervisor,
+        pool.clone(),
+        ROLLUP_EVERY,
+        "the monitor rollups",
+        |pool| async move { store::rollups::roll_up(&pool).await },
+        |_written| {},
+    );
+    jobs::spawn_every(
+        supervisor,
         pool,
         RETENTION_EVERY,
         "the monitor results retention job",
-        |pool| async move { store::delete_expired_results(&pool).await },
+        |pool| async move { Ok(store::delete_expired_results(&pool).await? + store::rollups::delete_expired(&pool).await?) },
         |deleted| {
             if deleted > 0 {
-                tracing::info!(deleted, "expired monitor results removed");
+                tracing::info!(deleted, "expired monitor results and rollups removed");
             }
         },
     );

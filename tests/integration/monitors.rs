@@ -432,3 +432,56 @@ async fn expired_results_are_deleted() {
     assert_eq!(deleted, 12_000);
     assert_eq!(m.results(id).await, 1);
 }
+
+#[tokio::test]
+async fn charts_are_svg_drawn_from_the_rollups() {
+    let m = Monitors::start().await;
+    let target = Target::default();
+    let url = start_target(&target).await;
+    let id = m.add(json!({"name": "Charted", "target": url, "interval": "1h", "failure_threshold": 1})).await;
+    for _ in 0..3 {
+        m.check_once(id).await;
+    }
+    target.set(FAILING);
+    m.check_once(id).await;
+    let written = pitwall::monitors::store::rollups::roll_up(&m.app.pool).await.unwrap();
+    assert!(written >= 3, "a minute, an hour and a day bucket at least: {written}");
+
+    let response = m.owner.get(&format!("/monitors/{id}/chart.svg?range=24h")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let svg = response.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).map(str::trim).collect();
+    assert!(texts.contains(&"p50") && texts.contains(&"p95"), "the legend names both series: {texts:?}");
+    assert!(texts.iter().any(|t| t.ends_with(" ms")), "the axis is in milliseconds: {texts:?}");
+    let lines = doc.descendants().filter(|n| n.has_tag_name("polyline")).count();
+    assert!(lines >= 2, "a line per series: {lines}");
+    // The state band: a red cell for the minute that went down (light theme's red).
+    assert!(doc.descendants().any(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#CF222E")), "{svg}");
+
+    let again = m
+        .owner
+        .client
+        .get(m.app.url(&format!("/monitors/{id}/chart.svg?range=24h")))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let bars = m.owner.get(&format!("/monitors/{id}/chart.svg?kind=uptime&range=90d&theme=dark")).await;
+    assert_eq!(bars.status(), 200);
+    roxmltree::Document::parse(&bars.text().await.unwrap()).expect("the bars are well-formed XML");
+    m.owner.get(&format!("/monitors/{id}/chart.svg?range=2y")).await.assert_error(422).await;
+    let stranger = m.app.browser().get(&format!("/monitors/{id}/chart.svg")).await;
+    assert_eq!(stranger.status(), 401, "charts are for signed-in users");
+
+    let detail = m.owner.call_json("monitors/detail", json!({"id": id})).await.assert_ok().await;
+    assert_eq!(detail["summary_24h"]["checks"], 4);
+    assert_eq!(detail["summary_24h"]["uptime"], 75.0);
+    assert_eq!(detail["days"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["monitor"]["uptime_30d"], 75.0);
+}

@@ -313,8 +313,30 @@ pub struct MonitorView {
     pub last_message: String,
     /// Percent of checks up over the last 24 hours (degraded counts half), `None` before any.
     pub uptime_24h: Option<f64>,
+    /// From the day rollups (today's included as far as it is rolled up).
+    pub uptime_30d: Option<f64>,
     /// For push monitors: the path the job posts to.
     pub push_path: Option<String>,
+}
+
+/// What a chart shows, in numbers: the text beside it, for screen readers and terminals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartSummary {
+    pub checks: i64,
+    pub uptime: Option<f64>,
+    pub p50_min_ms: Option<f64>,
+    pub p50_avg_ms: Option<f64>,
+    pub p95_max_ms: Option<f64>,
+}
+
+/// One day of a monitor: the uptime bars' table fallback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayUptime {
+    pub day: chrono::NaiveDate,
+    pub checks: i32,
+    pub uptime: Option<f64>,
+    pub down: i32,
+    pub in_maintenance: i32,
 }
 
 /// One check's result, as the monitor's page and the API list them.

@@ -7,7 +7,7 @@ mod form;
 pub use alerts::AlertsPage;
 
 use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
-use super::model::{MonitorDraft, MonitorKind, MonitorState, MonitorView, Outcome};
+use super::model::{ChartSummary, DayUptime, MonitorDraft, MonitorKind, MonitorState, MonitorView, Outcome};
 use crate::auth::access::can;
 use crate::auth::model::Permission;
 use crate::error::AppError;
@@ -148,7 +148,7 @@ pub fn MonitorPage() -> impl IntoView {
 
 #[component]
 fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView {
-    let MonitorPageData { monitor: m, results, events, draft } = detail;
+    let MonitorPageData { monitor: m, results, events, draft, summary_24h, days } = detail;
     let pause = ServerAction::<PauseMonitor>::new();
     crate::ui::reload_on_success(pause.value(), reload);
     let pause_error = last_error(pause.value());
@@ -233,8 +233,8 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                         m.thresholds.successes,
                     )}
                 </dd>
-                <dt>"Up (24 h)"</dt>
-                <dd>{percent(m.uptime_24h)}</dd>
+                <dt>"Up (24 h / 30 d)"</dt>
+                <dd>{format!("{} / {}", percent(m.uptime_24h), percent(m.uptime_30d))}</dd>
                 <dt>"Last result"</dt>
                 <dd>{m.last_message.clone()}</dd>
             </dl>
@@ -271,6 +271,7 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                 <FormError error=remove_error />
             </Show>
         </section>
+        <Charts id=m.id summary=summary_24h days />
         <Events events />
         <Results results />
         {draft
@@ -282,6 +283,102 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                     </section>
                 }
             })}
+    }
+}
+
+const RANGES: [(&str, &str); 5] = [("1h", "1 h"), ("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("90d", "90 d")];
+
+/// Response time and daily uptime as SVG (light or dark as the reader's system is), with the
+/// numbers beside them and the days as a table for screen readers and terminals.
+#[component]
+fn Charts(id: i64, summary: ChartSummary, days: Vec<DayUptime>) -> impl IntoView {
+    let range = RwSignal::new("24h");
+    let src = move |kind: &str, theme: &str| {
+        format!("/monitors/{id}/chart.svg?kind={kind}&range={}&theme={theme}", range.get())
+    };
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "–".into());
+    view! {
+        <section class="card wide" aria-labelledby="charts-heading">
+            <h2 id="charts-heading">"Response time and uptime"</h2>
+            <div class="actions" role="group" aria-label="Chart range">
+                {RANGES
+                    .into_iter()
+                    .map(|(value, label)| {
+                        view! {
+                            <button
+                                type="button"
+                                class="secondary"
+                                aria-pressed=move || (range.get() == value).to_string()
+                                on:click=move |_| range.set(value)
+                            >
+                                {label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <picture>
+                <source media="(prefers-color-scheme: dark)" srcset=move || src("response", "dark") />
+                <img
+                    class="chart"
+                    src=move || src("response", "light")
+                    alt=move || format!("Response time (p50 and p95) over {}, the state beneath", range.get())
+                    width="720"
+                    height="260"
+                />
+            </picture>
+            <p class="chart-summary">
+                {format!(
+                    "Last 24 h: {} checks, {} up, p50 from {} (avg {}), p95 at most {}.",
+                    summary.checks,
+                    percent(summary.uptime),
+                    ms(summary.p50_min_ms),
+                    ms(summary.p50_avg_ms),
+                    ms(summary.p95_max_ms),
+                )}
+            </p>
+            <picture>
+                <source media="(prefers-color-scheme: dark)" srcset=move || src("uptime", "dark") />
+                <img
+                    class="chart"
+                    src=move || src("uptime", "light")
+                    alt=move || format!("Uptime per day over {}", range.get())
+                    width="720"
+                    height="120"
+                />
+            </picture>
+            <details>
+                <summary>"Uptime per day (table)"</summary>
+                <table class="list">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Day (UTC)"</th>
+                            <th scope="col">"Checks"</th>
+                            <th scope="col">"Up"</th>
+                            <th scope="col">"Down checks"</th>
+                            <th scope="col">"In maintenance"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {days
+                            .into_iter()
+                            .rev()
+                            .map(|d| {
+                                view! {
+                                    <tr>
+                                        <td>{d.day.to_string()}</td>
+                                        <td>{d.checks}</td>
+                                        <td>{percent(d.uptime)}</td>
+                                        <td>{d.down}</td>
+                                        <td>{d.in_maintenance}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </section>
     }
 }
 

@@ -3,6 +3,7 @@
 //! transaction), pushes, and retention. Alerting's own tables are in `alerts`.
 
 pub mod alerts;
+pub mod rollups;
 
 use super::alerts::Change as StateChange;
 use super::check::Verdict;
@@ -81,7 +82,7 @@ impl Row {
         }
     }
 
-    fn view(&self, uptime_24h: Option<f64>) -> MonitorView {
+    fn view(&self, (uptime_24h, uptime_30d): (Option<f64>, Option<f64>)) -> MonitorView {
         let spec = self.spec();
         MonitorView {
             id: self.id,
@@ -104,13 +105,14 @@ impl Row {
             last_response_ms: self.last_response_ms.map(|ms| ms.max(0) as u32),
             last_message: self.last_message.clone(),
             uptime_24h,
+            uptime_30d,
             push_path: self.push_key.as_ref().map(|key| format!("/api/v1/monitors/{key}/push")),
         }
     }
 
     /// What the audit trail keeps of a definition: no secrets.
     fn audited(&self) -> Value {
-        let view = self.view(None);
+        let view = self.view((None, None));
         json!({
             "name": view.name, "kind": view.kind, "target": view.target, "method": view.method,
             "headers": view.header_names, "interval_s": view.interval_s, "timeout_s": view.timeout_s,
@@ -151,8 +153,9 @@ async fn uptimes_24h(pool: &PgPool, ids: &[i64]) -> Result<std::collections::Has
 
 async fn views(pool: &PgPool, rows: Vec<Row>) -> Result<Vec<MonitorView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let uptimes = uptimes_24h(pool, &ids).await?;
-    Ok(rows.iter().map(|r| r.view(uptimes.get(&r.id).copied())).collect())
+    let day = uptimes_24h(pool, &ids).await?;
+    let month = rollups::uptimes(pool, &ids, 30).await?;
+    Ok(rows.iter().map(|r| r.view((day.get(&r.id).copied(), month.get(&r.id).copied()))).collect())
 }
 
 /// Every monitor, the worst state first, then by name.
@@ -361,11 +364,13 @@ async fn add_event(
     Ok(())
 }
 
-/// A check this process leased: what to check, and when it was last checked (push silence).
+/// A check this process leased: what to check, when it was last checked (push silence), and how
+/// late after its planned time the lease came.
 pub struct Leased {
     pub id: i64,
     pub spec: MonitorSpec,
     pub last_checked_at: Option<DateTime<Utc>>,
+    pub late_ms: i32,
 }
 
 /// Leases up to `limit` due checks for `owner`. A lease outlives the check's timeout by half a
@@ -377,7 +382,8 @@ pub async fn lease_due(pool: &PgPool, owner: &str, limit: i64) -> Result<Vec<Lea
                  WHERE NOT paused AND next_check_at <= now() AND (lease_until IS NULL OR lease_until < now())
                  ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
            WHERE m.id = due.id
-           RETURNING m.id AS "id!", m.last_checked_at AS "last_checked_at: DateTime<Utc>""#,
+           RETURNING m.id AS "id!", m.last_checked_at AS "last_checked_at: DateTime<Utc>",
+                     LEAST(extract(epoch FROM now() - m.next_check_at) * 1000, 2e9)::int AS "late_ms!""#,
         owner,
         limit
     )
@@ -392,7 +398,7 @@ pub async fn lease_due(pool: &PgPool, owner: &str, limit: i64) -> Result<Vec<Lea
         .into_iter()
         .filter_map(|r| {
             let spec = specs.iter().find(|s| s.id == r.id)?.spec();
-            Some(Leased { id: r.id, spec, last_checked_at: r.last_checked_at })
+            Some(Leased { id: r.id, spec, last_checked_at: r.last_checked_at, late_ms: r.late_ms })
         })
         .collect())
 }
@@ -414,7 +420,7 @@ pub async fn record_verdict(
     else {
         return Ok(None);
     };
-    let change = write_verdict(&mut tx, &current, verdict).await?;
+    let change = write_verdict(&mut tx, &current, verdict, Some(leased.late_ms)).await?;
     // Keep the cadence from the planned time (the lease left `next_check_at` as it was); a check
     // that fell far behind starts again from now.
     sqlx::query!(
@@ -433,6 +439,7 @@ async fn write_verdict(
     conn: &mut PgConnection,
     current: &Row,
     verdict: &Verdict,
+    late_ms: Option<i32>,
 ) -> Result<Option<(MonitorState, MonitorState)>, AppError> {
     let mut tracker = current.tracker();
     let before = tracker.state;
@@ -441,8 +448,8 @@ async fn write_verdict(
     let muted = in_maintenance(conn).await?;
     sqlx::query!(
         "INSERT INTO monitor_results (monitor_id, at, outcome, response_ms, status_code, message, conditions, services,
-                                      in_maintenance)
-         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)",
+                                      in_maintenance, late_ms)
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9)",
         current.id,
         verdict.outcome.as_str(),
         verdict.response_ms.map(|ms| ms.min(i32::MAX as u32) as i32),
@@ -451,6 +458,7 @@ async fn write_verdict(
         serde_json::to_value(&verdict.conditions).unwrap_or_default(),
         serde_json::to_value(&verdict.services).unwrap_or_default(),
         muted,
+        late_ms,
     )
     .execute(&mut *conn)
     .await?;
@@ -509,7 +517,7 @@ pub async fn push(pool: &PgPool, key: &str, outcome: Outcome, message: &str) -> 
         conditions: Vec::new(),
         services: Vec::new(),
     };
-    write_verdict(&mut tx, &current, &verdict).await?;
+    write_verdict(&mut tx, &current, &verdict, None).await?;
     sqlx::query!(
         "UPDATE monitors SET next_check_at = now() + make_interval(secs => interval_s + grace_s) WHERE id = $1",
         current.id

@@ -1,0 +1,318 @@
+//! The monitors' charts, drawn on the server with plotters as SVG: response time (p50 and p95)
+//! over a band of the state, maintenance shaded; and uptime bars, one per day. The font is
+//! embedded (DejaVu Sans, `assets/fonts/`) so a chart renders the same on any machine.
+
+use super::model::ChartSummary;
+use super::store::rollups::{Bucket, BucketSize};
+use chrono::{DateTime, Duration, Utc};
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::sync::Once;
+
+const WIDTH: u32 = 720;
+const FONT: &str = "sans-serif";
+
+crate::text_enum!(
+    /// How far back a chart looks.
+    ChartRange("range") {
+        Hour = "1h" / "1 hour",
+        Day = "24h" / "24 hours",
+        Week = "7d" / "7 days",
+        Month = "30d" / "30 days",
+        Quarter = "90d" / "90 days",
+    }
+);
+
+impl ChartRange {
+    pub fn span(self) -> Duration {
+        match self {
+            ChartRange::Hour => Duration::hours(1),
+            ChartRange::Day => Duration::hours(24),
+            ChartRange::Week => Duration::days(7),
+            ChartRange::Month => Duration::days(30),
+            ChartRange::Quarter => Duration::days(90),
+        }
+    }
+
+    /// The rollup that fits: never more buckets than the chart has room for, after downsampling.
+    pub fn bucket_size(self) -> BucketSize {
+        match self {
+            ChartRange::Hour | ChartRange::Day => BucketSize::Minute,
+            ChartRange::Week | ChartRange::Month => BucketSize::Hour,
+            ChartRange::Quarter => BucketSize::Day,
+        }
+    }
+}
+
+/// Colours for a light or a dark page.
+pub struct Theme {
+    background: RGBColor,
+    text: RGBColor,
+    grid: RGBColor,
+    p50: RGBColor,
+    p95: RGBColor,
+    up: RGBColor,
+    degraded: RGBColor,
+    down: RGBColor,
+    idle: RGBColor,
+}
+
+impl Theme {
+    pub fn named(dark: bool) -> Self {
+        if dark {
+            Theme {
+                background: RGBColor(0x16, 0x1b, 0x22),
+                text: RGBColor(0xe6, 0xed, 0xf3),
+                grid: RGBColor(0x30, 0x36, 0x3d),
+                p50: RGBColor(0x58, 0xa6, 0xff),
+                p95: RGBColor(0xf0, 0x88, 0x3e),
+                up: RGBColor(0x3f, 0xb9, 0x50),
+                degraded: RGBColor(0xd2, 0x99, 0x22),
+                down: RGBColor(0xf8, 0x51, 0x49),
+                idle: RGBColor(0x6e, 0x76, 0x81),
+            }
+        } else {
+            Theme {
+                background: RGBColor(0xff, 0xff, 0xff),
+                text: RGBColor(0x1f, 0x23, 0x28),
+                grid: RGBColor(0xd0, 0xd7, 0xde),
+                p50: RGBColor(0x09, 0x69, 0xda),
+                p95: RGBColor(0xbc, 0x4c, 0x00),
+                up: RGBColor(0x1a, 0x7f, 0x37),
+                degraded: RGBColor(0x9a, 0x67, 0x00),
+                down: RGBColor(0xcf, 0x22, 0x2e),
+                idle: RGBColor(0x8c, 0x95, 0x9f),
+            }
+        }
+    }
+}
+
+fn font() {
+    static REGISTERED: Once = Once::new();
+    REGISTERED.call_once(|| {
+        register_font(FONT, FontStyle::Normal, include_bytes!("../../assets/fonts/DejaVuSans.ttf"))
+            .unwrap_or_else(|_| panic!("the embedded font parses"));
+    });
+}
+
+/// Merges neighbouring buckets until at most `max` are left (worst state and largest times win).
+pub fn downsample(buckets: &[Bucket], max: usize) -> Vec<Bucket> {
+    if buckets.len() <= max || max == 0 {
+        return buckets.to_vec();
+    }
+    let per = buckets.len().div_ceil(max);
+    buckets
+        .chunks(per)
+        .map(|group| Bucket {
+            at: group[0].at,
+            checks: group.iter().map(|b| b.checks).sum(),
+            up: group.iter().map(|b| b.up).sum(),
+            degraded: group.iter().map(|b| b.degraded).sum(),
+            down: group.iter().map(|b| b.down).sum(),
+            in_maintenance: group.iter().map(|b| b.in_maintenance).sum(),
+            p50_ms: group.iter().filter_map(|b| b.p50_ms).reduce(f64::max),
+            p95_ms: group.iter().filter_map(|b| b.p95_ms).reduce(f64::max),
+            max_ms: group.iter().filter_map(|b| b.max_ms).max(),
+        })
+        .collect()
+}
+
+/// The numbers a chart of `buckets` shows.
+pub fn summarise(buckets: &[Bucket]) -> ChartSummary {
+    let p50: Vec<f64> = buckets.iter().filter_map(|b| b.p50_ms).collect();
+    let counted: i64 = buckets.iter().map(|b| i64::from(b.up + b.degraded + b.down)).sum();
+    let good: f64 = buckets.iter().map(|b| f64::from(b.up) + 0.5 * f64::from(b.degraded)).sum();
+    ChartSummary {
+        checks: buckets.iter().map(|b| i64::from(b.checks)).sum(),
+        uptime: (counted > 0).then(|| 100.0 * good / counted as f64),
+        p50_min_ms: p50.iter().copied().reduce(f64::min),
+        p50_avg_ms: (!p50.is_empty()).then(|| p50.iter().sum::<f64>() / p50.len() as f64),
+        p95_max_ms: buckets.iter().filter_map(|b| b.p95_ms).reduce(f64::max),
+    }
+}
+
+fn state_colour(bucket: &Bucket, theme: &Theme) -> RGBColor {
+    if bucket.down > 0 {
+        theme.down
+    } else if bucket.degraded > 0 {
+        theme.degraded
+    } else if bucket.up > 0 {
+        theme.up
+    } else {
+        theme.idle
+    }
+}
+
+fn time_label(at: i64, range: ChartRange) -> String {
+    let at = DateTime::<Utc>::from_timestamp(at, 0).unwrap_or_default();
+    match range {
+        ChartRange::Hour | ChartRange::Day => at.format("%H:%M").to_string(),
+        _ => at.format("%m-%d").to_string(),
+    }
+}
+
+/// Response time: p50 and p95 lines, the 0 ms floor, maintenance shaded, the state as a band
+/// beneath. Times are UTC.
+pub fn response_time(
+    buckets: &[Bucket],
+    maintenance: &[(DateTime<Utc>, DateTime<Utc>)],
+    range: ChartRange,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Result<String, String> {
+    font();
+    let buckets = downsample(buckets, (WIDTH / 2) as usize);
+    let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
+    let top = buckets.iter().filter_map(|b| b.p95_ms.or(b.p50_ms)).fold(10.0_f64, f64::max) * 1.15;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
+        root.fill(&theme.background).map_err(|e| e.to_string())?;
+        let (plot, band) = root.split_vertically(228);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(8)
+            .x_label_area_size(22)
+            .y_label_area_size(52)
+            .build_cartesian_2d(from..to, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .light_line_style(theme.grid.mix(0.4))
+            .bold_line_style(theme.grid)
+            .axis_style(theme.grid)
+            .label_style((FONT, 11).into_font().color(&theme.text))
+            .x_labels(7)
+            .y_labels(5)
+            .x_label_formatter(&|x| time_label(*x, range))
+            .y_label_formatter(&|y| format!("{y:.0} ms"))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let shade = theme.idle.mix(0.25).filled();
+        chart
+            .draw_series(maintenance.iter().map(|(start, end)| {
+                Rectangle::new([(start.timestamp().max(from), 0.0), (end.timestamp().min(to), top)], shade)
+            }))
+            .map_err(|e| e.to_string())?;
+        for (label, colour, pick) in [
+            ("p50", theme.p50, (|b: &Bucket| b.p50_ms) as fn(&Bucket) -> Option<f64>),
+            ("p95", theme.p95, |b: &Bucket| b.p95_ms),
+        ] {
+            chart
+                .draw_series(LineSeries::new(
+                    buckets.iter().filter_map(|b| pick(b).map(|ms| (b.at.timestamp(), ms))),
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(theme.background.mix(0.8))
+            .border_style(theme.grid)
+            .label_font((FONT, 11).into_font().color(&theme.text))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        // The state band: one cell per bucket, on the same time axis (60 px of labels on the left).
+        let band = band.margin(4, 8, 60, 8);
+        let mut cells = ChartBuilder::on(&band).build_cartesian_2d(from..to, 0..1).map_err(|e| e.to_string())?;
+        let step = buckets.windows(2).map(|w| (w[1].at - w[0].at).num_seconds()).min().unwrap_or(60).max(1);
+        cells
+            .draw_series(buckets.iter().map(|b| {
+                let start = b.at.timestamp().max(from);
+                Rectangle::new([(start, 0), ((start + step).min(to), 1)], state_colour(b, theme).filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// One bar per day, as tall as its uptime (from 90 % up), coloured by its worst state; grey
+/// for maintenance-only or unchecked days.
+pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Theme) -> Result<String, String> {
+    font();
+    let first = today.date_naive() - chrono::Days::new((count - 1).max(0) as u64);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 120)).into_drawing_area();
+        root.fill(&theme.background).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(20)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0..count, 90.0..100.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(theme.grid.mix(0.3))
+            .bold_line_style(theme.grid)
+            .axis_style(theme.grid)
+            .label_style((FONT, 11).into_font().color(&theme.text))
+            .x_labels(6)
+            .y_labels(3)
+            .x_label_formatter(&|i| (first + chrono::Days::new((*i).max(0) as u64)).format("%m-%d").to_string())
+            .y_label_formatter(&|y| format!("{y:.0} %"))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(days.iter().filter_map(|day| {
+                let index = (day.at.date_naive() - first).num_days();
+                (0..count).contains(&index).then(|| {
+                    let height = day.uptime().unwrap_or(100.0).max(90.0);
+                    let colour = match day.uptime() {
+                        None => theme.idle,
+                        Some(_) => state_colour(day, theme),
+                    };
+                    Rectangle::new([(index, 90.0), (index + 1, height)], colour.filled())
+                })
+            }))
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(minutes_ago: i64, p50: f64, down: i32, now: DateTime<Utc>) -> Bucket {
+        Bucket {
+            at: now - Duration::minutes(minutes_ago),
+            checks: 1,
+            up: 1 - down,
+            degraded: 0,
+            down,
+            in_maintenance: 0,
+            p50_ms: Some(p50),
+            p95_ms: Some(p50 * 2.0),
+            max_ms: Some((p50 * 3.0) as i32),
+        }
+    }
+
+    #[test]
+    fn downsampling_keeps_the_worst() {
+        let now = Utc::now();
+        let buckets: Vec<Bucket> =
+            (0..1440).rev().map(|m| bucket(m, 10.0 + (m % 7) as f64, i32::from(m == 500), now)).collect();
+        let small = downsample(&buckets, 360);
+        assert_eq!(small.len(), 360);
+        assert_eq!(small.iter().map(|b| b.checks).sum::<i32>(), 1440);
+        assert_eq!(small.iter().filter(|b| b.down > 0).count(), 1);
+        assert_eq!(small.iter().filter_map(|b| b.p95_ms).fold(0.0, f64::max), 32.0);
+    }
+
+    #[test]
+    fn summaries() {
+        let now = Utc::now();
+        let s = summarise(&[bucket(2, 10.0, 0, now), bucket(1, 30.0, 1, now)]);
+        assert_eq!(
+            (s.checks, s.uptime, s.p50_min_ms, s.p50_avg_ms, s.p95_max_ms),
+            (2, Some(50.0), Some(10.0), Some(20.0), Some(60.0))
+        );
+        assert_eq!(summarise(&[]).uptime, None);
+    }
+}
