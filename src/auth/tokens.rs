@@ -64,6 +64,11 @@ impl RequiredScope for MaintenanceWrite {
     const SCOPE: Scope = Scope::MaintenanceWrite;
 }
 
+pub struct MetricsWrite;
+impl RequiredScope for MetricsWrite {
+    const SCOPE: Scope = Scope::MetricsWrite;
+}
+
 pub struct MonitorsRead;
 impl RequiredScope for MonitorsRead {
     const SCOPE: Scope = Scope::MonitorsRead;

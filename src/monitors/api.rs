@@ -2,12 +2,12 @@
 
 #[cfg(feature = "ssr")]
 use super::check::{self, HttpClients};
-use super::model::{
-    ChannelDraft, ChannelView, ChartSummary, CheckResult, ConditionOutcome, DayUptime, DeliveryView, MonitorDraft,
-    MonitorEvent, MonitorView, Outcome, ServiceHealth, SmtpDraft, SmtpView,
-};
 #[cfg(feature = "ssr")]
-use super::model::{MonitorKind, MonitorSpec, NewChannel, SmtpSettings};
+use super::model::{parse_cache_name, CacheRules, MonitorKind, MonitorSpec, NewChannel, SmtpSettings};
+use super::model::{
+    CacheEvent, CacheRulesDraft, CacheView, ChannelDraft, ChannelView, ChartSummary, CheckResult, ConditionOutcome,
+    DayUptime, DeliveryView, MonitorDraft, MonitorEvent, MonitorView, Outcome, ServiceHealth, SmtpDraft, SmtpView,
+};
 #[cfg(feature = "ssr")]
 use crate::auth::guard;
 #[cfg(feature = "ssr")]
@@ -177,4 +177,28 @@ pub async fn save_smtp(draft: SmtpDraft) -> Result<SmtpView, AppError> {
     let auth = guard::authorize(Permission::ManageMonitors).await?;
     let settings = SmtpSettings::parse(&draft)?;
     super::store::alerts::save_smtp(&auth.pool, &auth.caller, &settings).await
+}
+
+/// `/caches`: every cache with its current window and rules, and the rules' latest events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachesPageData {
+    pub caches: Vec<CacheView>,
+    pub events: Vec<CacheEvent>,
+}
+
+#[server(endpoint = "caches/list", input = Json)]
+pub async fn caches_page() -> Result<CachesPageData, AppError> {
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    Ok(CachesPageData {
+        caches: super::store::caches::list(&auth.pool).await?,
+        events: super::store::caches::events(&auth.pool, 50).await?,
+    })
+}
+
+#[server(endpoint = "caches/rules", input = Json)]
+pub async fn save_cache_rules(name: String, draft: CacheRulesDraft) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    let name = parse_cache_name("name", &name)?;
+    let rules = CacheRules::parse(&draft)?;
+    super::store::caches::save_rules(&auth.pool, &auth.caller, &name, &rules).await
 }

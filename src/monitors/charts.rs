@@ -2,7 +2,9 @@
 //! over a band of the state, maintenance shaded; and uptime bars, one per day. The font is
 //! embedded (DejaVu Sans, `assets/fonts/`) so a chart renders the same on any machine.
 
+use super::model::CacheRules;
 use super::model::ChartSummary;
+use super::store::caches::CachePoint;
 use super::store::rollups::{Bucket, BucketSize};
 use chrono::{DateTime, Duration, Utc};
 use plotters::prelude::*;
@@ -270,6 +272,80 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
                 })
             }))
             .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A cache: hit rate (0–100 %) with its threshold drawn, and average latency with its
+/// threshold drawn, one above the other on the same time axis.
+pub fn cache(
+    points: &[CachePoint],
+    rules: &CacheRules,
+    range: ChartRange,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Result<String, String> {
+    font();
+    let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
+    let top_ms = points.iter().filter_map(|p| p.latency_avg_ms).fold(rules.max_latency_ms, f64::max) * 1.2;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 360)).into_drawing_area();
+        root.fill(&theme.background).map_err(|e| e.to_string())?;
+        let (upper, lower) = root.split_vertically(180);
+        let (down, line) = (theme.down, theme.p50);
+        for (area, label, top, threshold, pick, unit) in [
+            (
+                &upper,
+                "hit rate",
+                100.0,
+                rules.min_hit_rate,
+                (|p: &CachePoint| p.hit_rate) as fn(&CachePoint) -> Option<f64>,
+                "%",
+            ),
+            (&lower, "latency", top_ms, rules.max_latency_ms, |p: &CachePoint| p.latency_avg_ms, "ms"),
+        ] {
+            let mut chart = ChartBuilder::on(area)
+                .margin(8)
+                .x_label_area_size(22)
+                .y_label_area_size(52)
+                .build_cartesian_2d(from..to, 0.0..top)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .light_line_style(theme.grid.mix(0.4))
+                .bold_line_style(theme.grid)
+                .axis_style(theme.grid)
+                .label_style((FONT, 11).into_font().color(&theme.text))
+                .x_labels(7)
+                .y_labels(5)
+                .x_label_formatter(&|x| time_label(*x, range))
+                .y_label_formatter(&|y| format!("{y:.0} {unit}"))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new([(from, threshold), (to, threshold)], theme.down.stroke_width(1)))
+                .map_err(|e| e.to_string())?
+                .label(format!("threshold {threshold:.0} {unit}"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], down.stroke_width(1)));
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().filter_map(|p| pick(p).map(|v| (p.at.timestamp(), v))),
+                    theme.p50.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line.stroke_width(2)));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerLeft)
+                .background_style(theme.background.mix(0.8))
+                .border_style(theme.grid)
+                .label_font((FONT, 11).into_font().color(&theme.text))
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

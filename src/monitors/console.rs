@@ -1,6 +1,6 @@
 //! Monitors in the console: its routes (lazy pages) and its nav entry.
 
-use super::pages::{AlertsPage, MonitorPage, MonitorsPage, NewMonitorPage};
+use super::pages::{AlertsPage, CachesPage, MonitorPage, MonitorsPage, NewMonitorPage};
 use crate::auth::access::NavEntry;
 use crate::auth::model::Permission;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use leptos_router::{path, Lazy, MatchNestedRoutes};
 
 pub const NAV: &[NavEntry] = &[
     NavEntry { href: "/monitors", label: "Monitors", permission: Permission::UseConsole },
+    NavEntry { href: "/caches", label: "Caches", permission: Permission::UseConsole },
     NavEntry { href: "/settings/alerts", label: "Alerts", permission: Permission::ManageMonitors },
 ];
 
@@ -17,6 +18,7 @@ crate::lazy_page!(
     NewMonitorRoute => NewMonitorPage,
     MonitorRoute => MonitorPage,
     AlertsRoute => AlertsPage,
+    CachesRoute => CachesPage,
 );
 
 #[component(transparent)]
@@ -26,6 +28,7 @@ pub fn MonitorRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/monitors/new") view={Lazy::<NewMonitorRoute>::new()} />
         <Route path=path!("/monitors/:id") view={Lazy::<MonitorRoute>::new()} />
         <Route path=path!("/settings/alerts") view={Lazy::<AlertsRoute>::new()} />
+        <Route path=path!("/caches") view={Lazy::<CachesRoute>::new()} />
     }
     .into_inner()
 }

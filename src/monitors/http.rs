@@ -2,12 +2,15 @@
 //! cron jobs and backup scripts call (`monitors:push`).
 
 use super::charts::{self, ChartRange, Theme};
-use super::model::{CheckResult, MonitorDraft, MonitorEvent, MonitorKind, MonitorSpec, MonitorView, Outcome};
+use super::model::{
+    parse_cache_name, CacheReports, CheckResult, MonitorDraft, MonitorEvent, MonitorKind, MonitorSpec, MonitorView,
+    Outcome,
+};
 use super::store;
 use super::store::rollups;
 use crate::auth::guard::SignedIn;
 use crate::auth::model::Permission;
-use crate::auth::tokens::{self, MonitorsPush, MonitorsRead, MonitorsWrite, TokenAuth};
+use crate::auth::tokens::{self, MetricsWrite, MonitorsPush, MonitorsRead, MonitorsWrite, TokenAuth};
 use crate::error::AppError;
 use crate::server::api_json::ApiJson;
 use axum::extract::{FromRef, Path, Query, State};
@@ -31,6 +34,8 @@ where
         .route("/api/v1/monitors/{id}/events", get(events))
         .route("/api/v1/monitors/{id}/push", post(push))
         .route("/monitors/{id}/chart.svg", get(chart))
+        .route("/api/v1/metrics/cache", post(ingest_cache))
+        .route("/caches/{name}/chart.svg", get(cache_chart))
 }
 
 fn monitor_id(raw: &str) -> Result<i64, AppError> {
@@ -224,6 +229,11 @@ async fn chart(
         tracing::error!(error = %err, "a chart could not be drawn");
         AppError::Internal
     })?;
+    svg_response(svg, &headers)
+}
+
+/// An SVG with an ETag (304 when the browser has it) and a short private cache.
+fn svg_response(svg: String, headers: &HeaderMap) -> Result<Response, AppError> {
     let etag = format!("\"{}\"", &tokens::hash_token(&svg)[..16]);
     let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag);
     let etag = HeaderValue::from_str(&etag).map_err(|_| AppError::Internal)?;
@@ -233,4 +243,47 @@ async fn chart(
     }
     let kind = HeaderValue::from_static("image/svg+xml");
     Ok(([(header::CONTENT_TYPE, kind), (header::ETAG, etag), (header::CACHE_CONTROL, cache)], svg).into_response())
+}
+
+/// `POST /api/v1/metrics/cache` (`metrics:write`): one report or a batch; all stored or none.
+async fn ingest_cache(
+    _token: TokenAuth<MetricsWrite>,
+    State(pool): State<PgPool>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let samples = CacheReports::from_json(body)?.parse(chrono::Utc::now())?;
+    let stored = store::caches::ingest(&pool, &samples).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"stored": stored}))))
+}
+
+/// `GET /caches/{name}/chart.svg?range=…&theme=…`: hit rate and latency with their thresholds.
+async fn cache_chart(
+    SignedIn(user): SignedIn,
+    State(pool): State<PgPool>,
+    Path(name): Path<String>,
+    Query(params): Query<ChartParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !user.role.can(Permission::UseConsole) {
+        return Err(AppError::Forbidden);
+    }
+    let name = parse_cache_name("name", &name)?;
+    let cache = store::caches::list(&pool)
+        .await?
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| AppError::not_found(format!("Cache {name:?}")))?;
+    let range = match params.range.as_deref() {
+        None | Some("") => ChartRange::Day,
+        Some(raw) => ChartRange::parse("range", raw)?,
+    };
+    let now = chrono::Utc::now();
+    let hourly = range.span() > chrono::Duration::hours(48);
+    let points = store::caches::series(&pool, &name, now - range.span(), hourly).await?;
+    let theme = Theme::named(params.theme.as_deref() == Some("dark"));
+    let svg = charts::cache(&points, &cache.rules, range, now, &theme).map_err(|err| {
+        tracing::error!(error = %err, "a cache chart could not be drawn");
+        AppError::Internal
+    })?;
+    svg_response(svg, &headers)
 }

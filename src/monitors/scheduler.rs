@@ -19,6 +19,8 @@ const SLOTS: usize = 512;
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
 /// Rollups are brought up to date this often (one process at a time).
 const ROLLUP_EVERY: Duration = Duration::from_secs(60);
+/// Cache rules are judged this often (one process at a time).
+const CACHE_RULES_EVERY: Duration = Duration::from_secs(30);
 
 struct Scheduler {
     owner: String,
@@ -53,10 +55,26 @@ pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     );
     jobs::spawn_every(
         supervisor,
+        pool.clone(),
+        CACHE_RULES_EVERY,
+        "the cache rules",
+        |pool| async move { store::caches::evaluate(&pool).await },
+        |events| {
+            if events > 0 {
+                tracing::info!(events, "cache rules changed state");
+            }
+        },
+    );
+    jobs::spawn_every(
+        supervisor,
         pool,
         RETENTION_EVERY,
         "the monitor results retention job",
-        |pool| async move { Ok(store::delete_expired_results(&pool).await? + store::rollups::delete_expired(&pool).await?) },
+        |pool| async move {
+            Ok(store::delete_expired_results(&pool).await?
+                + store::rollups::delete_expired(&pool).await?
+                + store::caches::delete_expired(&pool).await?)
+        },
         |deleted| {
             if deleted > 0 {
                 tracing::info!(deleted, "expired monitor results and rollups removed");

@@ -3,6 +3,7 @@
 mod alerts;
 mod audit;
 mod auth;
+mod caches;
 mod cli;
 mod connections;
 mod embedded;

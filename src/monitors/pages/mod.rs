@@ -2,9 +2,11 @@
 //! resume; the owner adds, edits and removes.
 
 mod alerts;
+mod caches;
 mod form;
 
 pub use alerts::AlertsPage;
+pub use caches::CachesPage;
 
 use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
 use super::model::{ChartSummary, DayUptime, MonitorDraft, MonitorKind, MonitorState, MonitorView, Outcome};

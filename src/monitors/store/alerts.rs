@@ -178,11 +178,11 @@ async fn enqueue(
 }
 
 /// Writes a state change's message for every channel it goes to, in the caller's transaction:
-/// down (and recovering from down) to every channel; degraded (and recovering from it) to those
-/// that take degraded alerts.
+/// down (and recovering from down) to every channel; degraded (and recovering from it), and the
+/// cache rules, to those that take degraded alerts.
 pub async fn enqueue_change(
     conn: &mut PgConnection,
-    monitor_id: i64,
+    monitor_id: Option<i64>,
     message: &Message,
     degraded_only: bool,
 ) -> Result<(), AppError> {
@@ -191,7 +191,7 @@ pub async fn enqueue_change(
             .fetch_all(&mut *conn)
             .await?;
     for channel in channels {
-        enqueue(conn, channel, Some(monitor_id), message).await?;
+        enqueue(conn, channel, monitor_id, message).await?;
     }
     Ok(())
 }

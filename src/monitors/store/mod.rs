@@ -3,6 +3,7 @@
 //! transaction), pushes, and retention. Alerting's own tables are in `alerts`.
 
 pub mod alerts;
+pub mod caches;
 pub mod rollups;
 
 use super::alerts::Change as StateChange;
@@ -493,7 +494,7 @@ async fn write_verdict(
     };
     if let (false, Some(message)) = (muted, change.message()) {
         let degraded_only = before != MonitorState::Down && after != MonitorState::Down;
-        alerts::enqueue_change(conn, current.id, &message, degraded_only).await?;
+        alerts::enqueue_change(conn, Some(current.id), &message, degraded_only).await?;
     }
     Ok(Some((before, after)))
 }
