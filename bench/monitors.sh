@@ -8,6 +8,7 @@
 #
 #   bench/monitors.sh                          # 1000 then 10000 monitors, 120 s each
 #   COUNTS=1000 DURATION=60 bench/monitors.sh
+#   CHART_OUT=/tmp/charts bench/monitors.sh    # also keeps the 24 h and 90-day charts it drew
 #
 # Needs nginx (Debian's nginx-light) and a Postgres server: DATABASE_URL's, or 127.0.0.1:5432.
 # Uses the release build when there is one (else the debug build, built when missing).
@@ -25,7 +26,7 @@ bench_binary
 bench_workdir monitors-bench
 bench_database monitors_bench
 export RUST_LOG=warn PITWALL_LISTEN=127.0.0.1:$PORT
-db() { psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "$1"; }
+db() { PGOPTIONS="-c client_min_messages=warning" psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "$1"; }
 
 cat >"$work/nginx.conf" <<EOF
 worker_processes 1;
@@ -95,6 +96,12 @@ for n in $COUNTS; do
       curl -fs -b "$jar" -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/monitors/$monitor/chart.svg?range=90d&kind=response"
     done | sort -n)
     echo "90-day chart: median $(echo "$times" | sed -n 10p | awk '{printf "%.1f", $1 * 1000}') ms, max $(echo "$times" | tail -1 | awk '{printf "%.1f", $1 * 1000}') ms over 20 requests (uptime bars: $(curl -fs -b "$jar" -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/monitors/$monitor/chart.svg?range=90d&kind=uptime" | awk '{printf "%.1f", $1 * 1000}') ms)"
+  fi
+  if [ -n "${CHART_OUT:-}" ]; then
+    mkdir -p "$CHART_OUT"
+    for chart in "range=24h&kind=response" "range=90d&kind=response" "range=90d&kind=uptime" "range=24h&kind=response&theme=dark"; do
+      curl -fs -b "$work/cookies" -o "$CHART_OUT/$(echo "$chart" | tr '&=' '__').svg" "http://127.0.0.1:$PORT/monitors/$(db "SELECT min(id) FROM monitors")/chart.svg?$chart" || true
+    done
   fi
   kill "$server"
   wait "$server" 2>/dev/null || true

@@ -231,8 +231,8 @@ pub fn response_time(
     Ok(svg)
 }
 
-/// One bar per day, as tall as its uptime (from 90 % up), coloured by its worst state; grey
-/// for maintenance-only or unchecked days.
+/// One bar per day, as tall as its uptime (from 90 % up), coloured by it (99.9 % and over
+/// green, 99 % and over amber, below red); grey for maintenance-only or unchecked days.
 pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Theme) -> Result<String, String> {
     font();
     let first = today.date_naive() - chrono::Days::new((count - 1).max(0) as u64);
@@ -244,7 +244,7 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
             .margin(8)
             .x_label_area_size(20)
             .y_label_area_size(52)
-            .build_cartesian_2d(0..count, 90.0..100.0)
+            .build_cartesian_2d(0.0..count as f64, 90.0..100.0)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -255,7 +255,7 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
             .label_style((FONT, 11).into_font().color(&theme.text))
             .x_labels(6)
             .y_labels(3)
-            .x_label_formatter(&|i| (first + chrono::Days::new((*i).max(0) as u64)).format("%m-%d").to_string())
+            .x_label_formatter(&|i| (first + chrono::Days::new(i.max(0.0) as u64)).format("%m-%d").to_string())
             .y_label_formatter(&|y| format!("{y:.0} %"))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -266,9 +266,13 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
                     let height = day.uptime().unwrap_or(100.0).max(90.0);
                     let colour = match day.uptime() {
                         None => theme.idle,
-                        Some(_) => state_colour(day, theme),
+                        Some(u) if u >= 99.9 => theme.up,
+                        Some(u) if u >= 99.0 => theme.degraded,
+                        Some(_) => theme.down,
                     };
-                    Rectangle::new([(index, 90.0), (index + 1, height)], colour.filled())
+                    // A gap between days, so each bar reads as its own.
+                    let x = index as f64;
+                    Rectangle::new([(x + 0.12, 90.0), (x + 0.88, height)], colour.filled())
                 })
             }))
             .map_err(|e| e.to_string())?;
