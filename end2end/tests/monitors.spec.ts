@@ -137,6 +137,13 @@ test('the owner adds a health monitor after checking it; it degrades naming redi
   await expect(reader.getByRole('button', { name: 'Pause' })).toHaveCount(0);
   await expect(reader.getByRole('heading', { name: 'Edit' })).toHaveCount(0);
   await viewerContext.close();
+
+  // The owner removes the monitor before the targets go away, so no alert is left retrying.
+  await page.goto(monitorUrl);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Remove monitor' }).click();
+  await expect(page).toHaveURL('/monitors');
+  await expect(page.getByRole('link', { name: 'Shop health' })).toHaveCount(0);
   target.close();
   slack.close();
 });

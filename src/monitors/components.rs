@@ -1,12 +1,13 @@
-//! The dashboard card: what is down or degraded right now.
+//! The dashboard card: what is down or degraded right now, and alert channels that keep failing.
 
-use super::api::list_monitors;
+use super::api::{failing_channels, list_monitors};
 use super::model::MonitorState;
 use leptos::prelude::*;
 
 #[component]
 pub fn MonitorsCard() -> impl IntoView {
     let monitors = Resource::new(|| (), |_| list_monitors());
+    let channels = Resource::new(|| (), |_| failing_channels());
     view! {
         <section class="card" aria-labelledby="monitors-card">
             <h2 id="monitors-card">"Monitors"</h2>
@@ -51,6 +52,20 @@ pub fn MonitorsCard() -> impl IntoView {
                             }
                         }
                     }
+                })}
+                {move || Suspend::new(async move {
+                    channels
+                        .await
+                        .ok()
+                        .filter(|names| !names.is_empty())
+                        .map(|names| {
+                            view! {
+                                <p class="form-error">
+                                    {format!("Alerts failing to reach: {}", names.join(", "))} " · "
+                                    <a href="/settings/alerts">"delivery log"</a>
+                                </p>
+                            }
+                        })
                 })}
             </Suspense>
             <a href="/monitors">"Monitors →"</a>
