@@ -7,6 +7,7 @@ use super::model::ChartSummary;
 use super::store::caches::CachePoint;
 use super::store::rollups::{Bucket, BucketSize};
 use chrono::{DateTime, Duration, Utc};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::sync::Once;
@@ -153,6 +154,54 @@ fn time_label(at: i64, range: ChartRange) -> String {
     }
 }
 
+type TimeChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi64, RangedCoordf64>>;
+
+/// A chart over `from..to` (UNIX seconds) and `0..top` in `unit`, its mesh drawn: what the
+/// response-time and cache charts share.
+fn time_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    (from, to): (i64, i64),
+    top: f64,
+    (range, unit): (ChartRange, &str),
+    theme: &Theme,
+) -> Result<TimeChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .x_label_area_size(22)
+        .y_label_area_size(52)
+        .build_cartesian_2d(from..to, 0.0..top)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid.mix(0.4))
+        .bold_line_style(theme.grid)
+        .axis_style(theme.grid)
+        .label_style((FONT, 11).into_font().color(&theme.text))
+        .x_labels(7)
+        .y_labels(5)
+        .x_label_formatter(&|x| time_label(*x, range))
+        .y_label_formatter(&|y| format!("{y:.0} {unit}"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// The legend of the series drawn so far, at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut TimeChart<'a, 'b>,
+    position: SeriesLabelPosition,
+    theme: &Theme,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(theme.background.mix(0.8))
+        .border_style(theme.grid)
+        .label_font((FONT, 11).into_font().color(&theme.text))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Response time: p50 and p95 lines, the 0 ms floor, maintenance shaded, the state as a band
 /// beneath. Times are UTC.
 pub fn response_time(
@@ -171,24 +220,7 @@ pub fn response_time(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
         root.fill(&theme.background).map_err(|e| e.to_string())?;
         let (plot, band) = root.split_vertically(228);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(8)
-            .x_label_area_size(22)
-            .y_label_area_size(52)
-            .build_cartesian_2d(from..to, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .light_line_style(theme.grid.mix(0.4))
-            .bold_line_style(theme.grid)
-            .axis_style(theme.grid)
-            .label_style((FONT, 11).into_font().color(&theme.text))
-            .x_labels(7)
-            .y_labels(5)
-            .x_label_formatter(&|x| time_label(*x, range))
-            .y_label_formatter(&|y| format!("{y:.0} ms"))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = time_chart(&plot, (from, to), top, (range, "ms"), theme)?;
         let shade = theme.idle.mix(0.25).filled();
         chart
             .draw_series(maintenance.iter().map(|(start, end)| {
@@ -208,14 +240,7 @@ pub fn response_time(
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(theme.background.mix(0.8))
-            .border_style(theme.grid)
-            .label_font((FONT, 11).into_font().color(&theme.text))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, theme)?;
         // The state band: one cell per bucket, on the same time axis (60 px of labels on the left).
         let band = band.margin(4, 8, 60, 8);
         let mut cells = ChartBuilder::on(&band).build_cartesian_2d(from..to, 0..1).map_err(|e| e.to_string())?;
@@ -310,24 +335,7 @@ pub fn cache(
             ),
             (&lower, "latency", top_ms, rules.max_latency_ms, |p: &CachePoint| p.latency_avg_ms, "ms"),
         ] {
-            let mut chart = ChartBuilder::on(area)
-                .margin(8)
-                .x_label_area_size(22)
-                .y_label_area_size(52)
-                .build_cartesian_2d(from..to, 0.0..top)
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .light_line_style(theme.grid.mix(0.4))
-                .bold_line_style(theme.grid)
-                .axis_style(theme.grid)
-                .label_style((FONT, 11).into_font().color(&theme.text))
-                .x_labels(7)
-                .y_labels(5)
-                .x_label_formatter(&|x| time_label(*x, range))
-                .y_label_formatter(&|y| format!("{y:.0} {unit}"))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            let mut chart = time_chart(area, (from, to), top, (range, unit), theme)?;
             chart
                 .draw_series(LineSeries::new([(from, threshold), (to, threshold)], theme.down.stroke_width(1)))
                 .map_err(|e| e.to_string())?
@@ -341,14 +349,7 @@ pub fn cache(
                 .map_err(|e| e.to_string())?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line.stroke_width(2)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .background_style(theme.background.mix(0.8))
-                .border_style(theme.grid)
-                .label_font((FONT, 11).into_font().color(&theme.text))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            legend(&mut chart, SeriesLabelPosition::LowerLeft, theme)?;
         }
         root.present().map_err(|e| e.to_string())?;
     }

@@ -31,7 +31,7 @@ struct Sender {
 
 pub fn spawn(supervisor: &Supervisor, pool: PgPool, public_url: Option<String>) {
     let sender = Arc::new(Sender {
-        owner: format!("{}-{}", std::process::id(), &crate::auth::tokens::random_hex()[..12]),
+        owner: super::scheduler::lease_owner(),
         public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
         http: reqwest::Client::builder()
             .user_agent(concat!("Pitwall/", env!("CARGO_PKG_VERSION"), " (alerts)"))

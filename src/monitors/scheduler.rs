@@ -28,9 +28,15 @@ struct Scheduler {
     clients: HttpClients,
 }
 
+/// This process's name on the leases it takes (checks here, alerts in `delivery`): its pid and a
+/// random part, so a restarted process with a reused pid never holds a dead one's leases.
+pub fn lease_owner() -> String {
+    format!("{}-{}", std::process::id(), &crate::auth::tokens::random_hex()[..12])
+}
+
 pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
     let scheduler = Arc::new(Scheduler {
-        owner: format!("{}-{}", std::process::id(), &crate::auth::tokens::random_hex()[..12]),
+        owner: lease_owner(),
         slots: Arc::new(Semaphore::new(SLOTS)),
         clients: HttpClients::new(),
     });

@@ -176,6 +176,14 @@ async fn row(pool: &PgPool, id: i64) -> Result<Row, AppError> {
         .ok_or_else(|| AppError::not_found(format!("Monitor {id}")))
 }
 
+/// The monitor's row, locked for the rest of the transaction.
+async fn locked_row(conn: &mut PgConnection, id: i64) -> Result<Row, AppError> {
+    select_monitors!("WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Monitor {id}")))
+}
+
 pub async fn get(pool: &PgPool, id: i64) -> Result<MonitorView, AppError> {
     let row = row(pool, id).await?;
     Ok(views(pool, vec![row]).await?.remove(0))
@@ -253,10 +261,7 @@ pub async fn create(
 /// Replaces a monitor's definition; its state, streaks and history stay.
 pub async fn update(pool: &PgPool, caller: &Caller, id: i64, spec: &MonitorSpec) -> Result<MonitorView, AppError> {
     let mut tx = pool.begin().await?;
-    let before = select_monitors!("WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Monitor {id}")))?;
+    let before = locked_row(&mut tx, id).await?;
     if MonitorKind::from_stored(&before.kind) != spec.kind {
         return Err(AppError::validation("kind", "A monitor's kind cannot change: add a new monitor instead."));
     }
@@ -291,10 +296,7 @@ pub async fn update(pool: &PgPool, caller: &Caller, id: i64, spec: &MonitorSpec)
 
 pub async fn delete(pool: &PgPool, caller: &Caller, id: i64) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let gone = select_monitors!("WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Monitor {id}")))?;
+    let gone = locked_row(&mut tx, id).await?;
     sqlx::query!("DELETE FROM monitors WHERE id = $1", id).execute(&mut *tx).await?;
     audit_trail::record(&mut tx, caller, Change::removed("monitor.delete", "monitor", id, gone.audited())).await?;
     tx.commit().await?;
@@ -304,10 +306,7 @@ pub async fn delete(pool: &PgPool, caller: &Caller, id: i64) -> Result<(), AppEr
 /// Pauses (no checks, state `paused`) or resumes (checked at once, `pending` until its verdict).
 pub async fn set_paused(pool: &PgPool, caller: &Caller, id: i64, paused: bool) -> Result<MonitorView, AppError> {
     let mut tx = pool.begin().await?;
-    let before = select_monitors!("WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Monitor {id}")))?;
+    let before = locked_row(&mut tx, id).await?;
     if before.paused != paused {
         let state = if paused { "paused" } else { "pending" };
         sqlx::query!(
