@@ -48,6 +48,11 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
+/// The message `error` has for `field`, if it is a refusal of that field.
+pub fn field_message(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
+}
+
 /// A labelled input whose validation message appears beneath it.
 #[component]
 pub fn FormField(

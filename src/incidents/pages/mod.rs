@@ -11,8 +11,8 @@ use crate::auth::access::can;
 use crate::auth::model::Permission;
 use crate::error::AppError;
 use crate::ui::{
-    human_duration, last_error, local_input_to_rfc3339, percent_encode, reload_on_success, title_text, to_local_input,
-    use_ticking_clock, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp,
+    field_message, human_duration, last_error, local_input_to_rfc3339, percent_encode, reload_on_success, title_text,
+    to_local_input, use_ticking_clock, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,10 +20,6 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 fn can_manage() -> bool {
     can(Permission::ManageIncidents)
-}
-
-fn field_message(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
 }
 
 #[component]

@@ -3,10 +3,11 @@
 
 use super::super::api::{alert_settings, AddChannel, AlertsPageData, RemoveChannel, SaveSmtp, SendTestAlert};
 use super::super::model::{ChannelDraft, ChannelKind, ChannelView, DeliveryView, SmtpDraft, SmtpSecurity, SmtpView};
-use super::field_message;
 use crate::auth::access::RequirePermission;
 use crate::auth::model::Permission;
-use crate::ui::{last_error, reload_on_success, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp};
+use crate::ui::{
+    field_message, last_error, reload_on_success, ErrorPanel, FieldError, FormError, FormField, PageHeader, Timestamp,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -2,9 +2,9 @@
 //! run the check as typed and see each condition's outcome before saving.
 
 use super::super::api::{CheckNow, CheckPreview, SaveMonitor};
-use super::super::model::{MonitorDraft, MonitorKind, Outcome};
-use super::field_message;
-use crate::ui::{last_error, FieldError, FormError};
+use super::super::model::{MonitorDraft, MonitorKind};
+use super::state_class;
+use crate::ui::{field_message, last_error, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -219,11 +219,7 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
 
 #[component]
 fn Preview(preview: CheckPreview) -> impl IntoView {
-    let class = match preview.outcome {
-        Outcome::Up => "state up",
-        Outcome::Degraded => "state degraded",
-        Outcome::Down => "state down",
-    };
+    let class = state_class(preview.outcome.into());
     view! {
         <section class="card check-preview" aria-labelledby="preview-heading" aria-live="polite">
             <h2 id="preview-heading">"Check now: "<span class=class>{preview.outcome.label()}</span></h2>

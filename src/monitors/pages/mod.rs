@@ -9,7 +9,7 @@ pub use alerts::AlertsPage;
 pub use caches::CachesPage;
 
 use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
-use super::model::{ChartSummary, DayUptime, MonitorDraft, MonitorKind, MonitorState, MonitorView, Outcome};
+use super::model::{ChartSummary, DayUptime, MonitorDraft, MonitorKind, MonitorState, MonitorView};
 use crate::auth::access::can;
 use crate::auth::model::Permission;
 use crate::error::AppError;
@@ -19,11 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-fn field_message(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
-}
-
-fn state_class(state: MonitorState) -> &'static str {
+pub(super) fn state_class(state: MonitorState) -> &'static str {
     match state {
         MonitorState::Up => "state up",
         MonitorState::Degraded => "state degraded",
@@ -435,11 +431,7 @@ fn Results(results: Vec<super::model::CheckResult>) -> impl IntoView {
                     {results
                         .into_iter()
                         .map(|r| {
-                            let class = match r.outcome {
-                                Outcome::Up => "state up",
-                                Outcome::Degraded => "state degraded",
-                                Outcome::Down => "state down",
-                            };
+                            let class = state_class(r.outcome.into());
                             view! {
                                 <tr>
                                     <td>
