@@ -86,9 +86,14 @@ test('the owner adds a health monitor after checking it; it degrades naming redi
   await expect(preview.getByText('[STATUS] (200) == 200')).toBeVisible();
   await expect(preview.getByText('redis connected')).toBeVisible();
 
+  // Its alerts go to #ops alone, with a reminder every 30 minutes while it stays down.
+  await page.getByLabel(/^Only these channels/).check();
+  await page.getByRole('checkbox', { name: '#ops' }).check();
+  await page.getByLabel('Remind while down').fill('30m');
   await page.getByRole('button', { name: 'Add monitor' }).click();
   await expect(page).toHaveURL(/\/monitors\/\d+$/);
   await expect(page.getByRole('heading', { name: 'Shop health' })).toBeVisible();
+  await expect(page.getByText('only to #ops; reminded every 30 min while down')).toBeVisible();
   const monitorUrl = page.url();
 
   // The scheduler checks it (every 10 s); Redis goes away and the monitor degrades, naming it.
@@ -128,8 +133,20 @@ test('the owner adds a health monitor after checking it; it degrades naming redi
   const reader = await viewerContext.newPage();
   await signIn(reader, viewer);
   await reader.goto('/monitors');
-  await expect(reader.getByRole('link', { name: 'Shop health' })).toBeVisible();
+  await hydrated(reader);
+  const table = reader.getByRole('table');
+  await expect(table.getByRole('link', { name: 'Shop health' })).toBeVisible();
+  await expect(table.getByRole('link', { name: 'Pitwall', exact: true })).toBeVisible();
   await expect(reader.getByRole('link', { name: 'Add a monitor' })).toHaveCount(0);
+  // The list filters as the reader types or picks a state.
+  await reader.getByLabel('Name').fill('shop');
+  await expect(table.getByRole('link', { name: 'Pitwall', exact: true })).toHaveCount(0);
+  await expect(table.getByRole('link', { name: 'Shop health' })).toBeVisible();
+  await reader.getByLabel('Name').fill('');
+  await reader.getByLabel('State').selectOption('down');
+  await expect(table.getByRole('link', { name: 'Shop health' })).toHaveCount(0);
+  await reader.getByLabel('State').selectOption('');
+  await expect(table.getByRole('img', { name: /Median response over the last 24 hours/ }).first()).toBeVisible();
   await reader.goto(monitorUrl);
   await hydrated(reader);
   await expect(reader.getByRole('heading', { name: 'Shop health' })).toBeVisible();

@@ -63,6 +63,7 @@ impl AppState {
         provide_context(self.pool.clone());
         provide_context(self.assets.clone());
         provide_context(self.started_at);
+        provide_context(self.supervisor.clone());
         provide_context(self.users_exist.clone());
         provide_context(self.hashing.clone());
         provide_context(self.maintenance.clone());

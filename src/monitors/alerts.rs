@@ -71,6 +71,28 @@ impl Change<'_> {
     }
 }
 
+impl Change<'_> {
+    /// The reminder that the monitor is still down (`since` is when it went down).
+    pub fn reminder(&self) -> Message {
+        let lasted = crate::ui::human_duration((self.at - self.since).num_seconds().max(0) as u64);
+        Message {
+            kind: AlertKind::Reminder,
+            subject: format!("[Pitwall] STILL DOWN: {}", self.monitor),
+            body: format!("{} has been down for {lasted}: {}", self.monitor, self.cause),
+            payload: json!({
+                "event": "monitor.still_down",
+                "kind": AlertKind::Reminder.as_str(),
+                "monitor": {"id": self.monitor_id, "name": self.monitor, "kind": self.kind, "target": self.target},
+                "state": self.to.as_str(),
+                "cause": self.cause,
+                "at": self.at.to_rfc3339(),
+                "down_since": self.since.to_rfc3339(),
+                "link": format!("/monitors/{}", self.monitor_id),
+            }),
+        }
+    }
+}
+
 /// The message "Send a test alert" sends.
 pub fn test_message(channel: &str, at: DateTime<Utc>) -> Message {
     Message {
@@ -111,6 +133,15 @@ mod tests {
         let back = change(MonitorState::Down, MonitorState::Up).message().unwrap();
         assert_eq!((back.kind, back.subject.as_str()), (AlertKind::Recovery, "[Pitwall] RECOVERED: Shop health is up"));
         assert!(back.body.starts_with("Shop health is up again after 4 min down"));
+    }
+
+    #[test]
+    fn reminders_say_how_long_it_has_been_down() {
+        let reminder = change(MonitorState::Down, MonitorState::Down).reminder();
+        assert_eq!(reminder.kind, AlertKind::Reminder);
+        assert_eq!(reminder.subject, "[Pitwall] STILL DOWN: Shop health");
+        assert_eq!(reminder.body, "Shop health has been down for 4 min: health: degraded — redis disconnected");
+        assert_eq!(reminder.payload["down_since"], "2026-12-01T10:01:00+00:00");
     }
 
     #[test]

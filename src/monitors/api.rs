@@ -6,7 +6,8 @@ use super::check::{self, HttpClients};
 use super::model::{parse_cache_name, CacheRules, MonitorKind, MonitorSpec, NewChannel, SmtpSettings};
 use super::model::{
     CacheEvent, CacheRulesDraft, CacheView, ChannelDraft, ChannelView, ChartSummary, CheckResult, ConditionOutcome,
-    DayUptime, DeliveryView, MonitorDraft, MonitorEvent, MonitorView, Outcome, ServiceHealth, SmtpDraft, SmtpView,
+    DayUptime, DeliveryView, MonitorDraft, MonitorEvent, MonitorView, Outcome, ServiceHealth, ServiceSummary,
+    SmtpDraft, SmtpView,
 };
 #[cfg(feature = "ssr")]
 use crate::auth::guard;
@@ -31,6 +32,8 @@ pub struct MonitorPageData {
     pub summary_24h: ChartSummary,
     /// The last 30 days, oldest first: the uptime bars' table.
     pub days: Vec<DayUptime>,
+    /// Each health-document service over the last 24 hours (empty: the target reports none).
+    pub services_24h: Vec<ServiceSummary>,
 }
 
 /// What "Check now" found, before anything is saved.
@@ -61,12 +64,15 @@ pub async fn monitor_detail(id: i64) -> Result<MonitorPageData, AppError> {
     let now = chrono::Utc::now();
     let minutes = rollups::series(&auth.pool, id, BucketSize::Minute, now - chrono::Duration::hours(24)).await?;
     let days = rollups::series(&auth.pool, id, BucketSize::Day, now - chrono::Duration::days(30)).await?;
+    let services =
+        rollups::service_series(&auth.pool, id, BucketSize::Minute, now - chrono::Duration::hours(24)).await?;
     Ok(MonitorPageData {
         monitor,
         results: super::store::results(&auth.pool, id, 50).await?,
         events: super::store::events(&auth.pool, id, 50).await?,
         draft,
         summary_24h: super::charts::summarise(&minutes),
+        services_24h: super::charts::summarise_services(&services),
         days: days
             .iter()
             .map(|d| DayUptime {
@@ -97,12 +103,13 @@ pub async fn save_monitor(id: Option<i64>, draft: MonitorDraft) -> Result<Monito
 /// Runs the check a draft describes, once, without saving it.
 #[server(endpoint = "monitors/check-now", input = Json)]
 pub async fn check_now(draft: MonitorDraft) -> Result<CheckPreview, AppError> {
-    guard::authorize(Permission::ManageMonitors).await?;
+    let supervisor = crate::server::context::expect::<crate::server::jobs::Supervisor>()?;
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
     let spec = MonitorSpec::parse(&draft)?;
     if spec.kind == MonitorKind::Push {
         return Err(AppError::validation("kind", "A push monitor is not checked: its job reports to Pitwall."));
     }
-    let verdict = check::run(&spec, &HttpClients::new()).await;
+    let verdict = check::run_here(&spec, &HttpClients::new(), &auth.pool, &supervisor).await;
     Ok(CheckPreview {
         outcome: verdict.outcome,
         message: verdict.message,
@@ -140,6 +147,13 @@ pub async fn alert_settings() -> Result<AlertsPageData, AppError> {
         smtp: super::store::alerts::smtp(&auth.pool).await?,
         deliveries: super::store::alerts::deliveries(&auth.pool, 50).await?,
     })
+}
+
+/// Every channel's name, for a monitor's own routing.
+#[server(endpoint = "alerts/channel-names", input = Json)]
+pub async fn channel_names() -> Result<Vec<String>, AppError> {
+    let auth = guard::authorize(Permission::ManageMonitors).await?;
+    Ok(super::store::alerts::channels(&auth.pool).await?.into_iter().map(|c| c.name).collect())
 }
 
 /// The names of the channels whose deliveries keep failing, for the dashboard.

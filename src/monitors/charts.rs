@@ -1,11 +1,13 @@
 //! The monitors' charts, drawn on the server with plotters as SVG: response time (p50 and p95)
-//! over a band of the state, maintenance shaded; and uptime bars, one per day. The font is
-//! embedded (DejaVu Sans, `assets/fonts/`) so a chart renders the same on any machine.
+//! over a band of the state, a line per health-document service, the caches' hit rate and
+//! latency, each time chart annotated with maintenance (shaded), incidents (declared →
+//! resolved) and flag changes; and uptime bars, one per day. The font is embedded (DejaVu Sans,
+//! `assets/fonts/`) so a chart renders the same on any machine.
 
 use super::model::CacheRules;
-use super::model::ChartSummary;
+use super::model::{ChartSummary, ServiceSummary};
 use super::store::caches::CachePoint;
-use super::store::rollups::{Bucket, BucketSize};
+use super::store::rollups::{Bucket, BucketSize, ServicePoint};
 use chrono::{DateTime, Duration, Utc};
 use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::prelude::*;
@@ -58,6 +60,7 @@ pub struct Theme {
     degraded: RGBColor,
     down: RGBColor,
     idle: RGBColor,
+    flag: RGBColor,
 }
 
 impl Theme {
@@ -73,6 +76,7 @@ impl Theme {
                 degraded: RGBColor(0xd2, 0x99, 0x22),
                 down: RGBColor(0xf8, 0x51, 0x49),
                 idle: RGBColor(0x6e, 0x76, 0x81),
+                flag: RGBColor(0xbc, 0x8c, 0xff),
             }
         } else {
             Theme {
@@ -85,9 +89,21 @@ impl Theme {
                 degraded: RGBColor(0x9a, 0x67, 0x00),
                 down: RGBColor(0xcf, 0x22, 0x2e),
                 idle: RGBColor(0x8c, 0x95, 0x9f),
+                flag: RGBColor(0x82, 0x50, 0xdf),
             }
         }
     }
+}
+
+/// What happened around the checks in a chart's range, drawn on every time chart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Annotations {
+    /// Maintenance windows, start to end (or now).
+    pub maintenance: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Incidents, started to resolved (or now).
+    pub incidents: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// When a flag changed (a new version).
+    pub flag_changes: Vec<DateTime<Utc>>,
 }
 
 fn font() {
@@ -132,6 +148,30 @@ pub fn summarise(buckets: &[Bucket]) -> ChartSummary {
         p50_avg_ms: (!p50.is_empty()).then(|| p50.iter().sum::<f64>() / p50.len() as f64),
         p95_max_ms: buckets.iter().filter_map(|b| b.p95_ms).reduce(f64::max),
     }
+}
+
+/// Each service's numbers over `points`, by name.
+pub fn summarise_services(points: &[ServicePoint]) -> Vec<ServiceSummary> {
+    let mut names: Vec<&str> = points.iter().map(|p| p.service.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let mine: Vec<&ServicePoint> = points.iter().filter(|p| p.service == name).collect();
+            let timed: Vec<(f64, i64)> =
+                mine.iter().filter_map(|p| p.avg_ms.map(|ms| (ms, i64::from(p.checks)))).collect();
+            let timed_checks: i64 = timed.iter().map(|(_, n)| n).sum();
+            ServiceSummary {
+                name: name.to_owned(),
+                checks: mine.iter().map(|p| i64::from(p.checks)).sum(),
+                unhealthy: mine.iter().map(|p| i64::from(p.unhealthy)).sum(),
+                avg_ms: (timed_checks > 0)
+                    .then(|| timed.iter().map(|(ms, n)| ms * *n as f64).sum::<f64>() / timed_checks as f64),
+                max_ms: mine.iter().filter_map(|p| p.max_ms).reduce(f64::max),
+            }
+        })
+        .collect()
 }
 
 fn state_colour(bucket: &Bucket, theme: &Theme) -> RGBColor {
@@ -202,11 +242,57 @@ fn legend<'a, 'b: 'a>(
         .map_err(|e| e.to_string())
 }
 
-/// Response time: p50 and p95 lines, the 0 ms floor, maintenance shaded, the state as a band
+/// Draws the annotations on `chart` (over `from..to`, up to `top`), each kind in the legend
+/// when there is one of it: maintenance shaded grey, incidents shaded red, flag changes as
+/// violet lines.
+fn annotate(
+    chart: &mut TimeChart<'_, '_>,
+    notes: &Annotations,
+    (from, to): (i64, i64),
+    top: f64,
+    theme: &Theme,
+) -> Result<(), String> {
+    let spans = |list: &[(DateTime<Utc>, DateTime<Utc>)]| -> Vec<(i64, i64)> {
+        list.iter()
+            .map(|(start, end)| (start.timestamp().max(from), end.timestamp().min(to)))
+            .filter(|(start, end)| start <= end)
+            .collect()
+    };
+    for (label, colour, list) in [
+        ("maintenance", theme.idle.mix(0.25), spans(&notes.maintenance)),
+        ("incident", theme.down.mix(0.12), spans(&notes.incidents)),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(
+                list.into_iter().map(|(start, end)| Rectangle::new([(start, 0.0), (end, top)], colour.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.filled()));
+    }
+    let changes: Vec<i64> =
+        notes.flag_changes.iter().map(DateTime::timestamp).filter(|at| (from..=to).contains(at)).collect();
+    if !changes.is_empty() {
+        let colour = theme.flag;
+        chart
+            .draw_series(
+                changes.into_iter().map(|at| PathElement::new(vec![(at, 0.0), (at, top)], colour.stroke_width(1))),
+            )
+            .map_err(|e| e.to_string())?
+            .label("flag change")
+            .legend(move |(x, y)| PathElement::new(vec![(x + 8, y - 6), (x + 8, y + 6)], colour.stroke_width(2)));
+    }
+    Ok(())
+}
+
+/// Response time: p50 and p95 lines, the 0 ms floor, the annotations, the state as a band
 /// beneath. Times are UTC.
 pub fn response_time(
     buckets: &[Bucket],
-    maintenance: &[(DateTime<Utc>, DateTime<Utc>)],
+    notes: &Annotations,
     range: ChartRange,
     now: DateTime<Utc>,
     theme: &Theme,
@@ -221,12 +307,7 @@ pub fn response_time(
         root.fill(&theme.background).map_err(|e| e.to_string())?;
         let (plot, band) = root.split_vertically(228);
         let mut chart = time_chart(&plot, (from, to), top, (range, "ms"), theme)?;
-        let shade = theme.idle.mix(0.25).filled();
-        chart
-            .draw_series(maintenance.iter().map(|(start, end)| {
-                Rectangle::new([(start.timestamp().max(from), 0.0), (end.timestamp().min(to), top)], shade)
-            }))
-            .map_err(|e| e.to_string())?;
+        annotate(&mut chart, notes, (from, to), top, theme)?;
         for (label, colour, pick) in [
             ("p50", theme.p50, (|b: &Bucket| b.p50_ms) as fn(&Bucket) -> Option<f64>),
             ("p95", theme.p95, |b: &Bucket| b.p95_ms),
@@ -311,6 +392,7 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
 pub fn cache(
     points: &[CachePoint],
     rules: &CacheRules,
+    notes: &Annotations,
     range: ChartRange,
     now: DateTime<Utc>,
     theme: &Theme,
@@ -336,6 +418,7 @@ pub fn cache(
             (&lower, "latency", top_ms, rules.max_latency_ms, |p: &CachePoint| p.latency_avg_ms, "ms"),
         ] {
             let mut chart = time_chart(area, (from, to), top, (range, unit), theme)?;
+            annotate(&mut chart, notes, (from, to), top, theme)?;
             chart
                 .draw_series(LineSeries::new([(from, threshold), (to, threshold)], theme.down.stroke_width(1)))
                 .map_err(|e| e.to_string())?
@@ -351,6 +434,55 @@ pub fn cache(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line.stroke_width(2)));
             legend(&mut chart, SeriesLabelPosition::LowerLeft, theme)?;
         }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A health document's services: a line per service (average response time per bucket), a
+/// cross where the service was unhealthy, the annotations.
+pub fn services(
+    points: &[ServicePoint],
+    notes: &Annotations,
+    range: ChartRange,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Result<String, String> {
+    font();
+    let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
+    let top = points.iter().filter_map(|p| p.avg_ms).fold(10.0_f64, f64::max) * 1.15;
+    let mut names: Vec<&str> = points.iter().map(|p| p.service.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let palette = [theme.p50, theme.p95, theme.flag, theme.up, theme.degraded, theme.idle];
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 240)).into_drawing_area();
+        root.fill(&theme.background).map_err(|e| e.to_string())?;
+        let mut chart = time_chart(&root, (from, to), top, (range, "ms"), theme)?;
+        annotate(&mut chart, notes, (from, to), top, theme)?;
+        for (i, name) in names.iter().enumerate() {
+            let colour = palette[i % palette.len()];
+            let mine: Vec<&ServicePoint> = points.iter().filter(|p| p.service == *name).collect();
+            let step = (mine.len() / (WIDTH as usize / 2)).max(1);
+            chart
+                .draw_series(LineSeries::new(
+                    mine.iter().step_by(step).filter_map(|p| p.avg_ms.map(|ms| (p.at.timestamp(), ms))),
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(name.to_string())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+            let down = theme.down;
+            chart
+                .draw_series(
+                    mine.iter()
+                        .filter(|p| p.unhealthy > 0)
+                        .map(|p| Cross::new((p.at.timestamp(), p.avg_ms.unwrap_or(0.0)), 4, down.stroke_width(2))),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, theme)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -384,6 +516,30 @@ mod tests {
         assert_eq!(small.iter().map(|b| b.checks).sum::<i32>(), 1440);
         assert_eq!(small.iter().filter(|b| b.down > 0).count(), 1);
         assert_eq!(small.iter().filter_map(|b| b.p95_ms).fold(0.0, f64::max), 32.0);
+    }
+
+    #[test]
+    fn service_summaries_weigh_each_bucket_by_its_checks() {
+        let at = Utc::now();
+        let point = |service: &str, checks, unhealthy, avg_ms: Option<f64>| ServicePoint {
+            service: service.to_owned(),
+            at,
+            checks,
+            unhealthy,
+            avg_ms,
+            max_ms: avg_ms.map(|ms| ms * 2.0),
+        };
+        let summary = summarise_services(&[
+            point("redis", 3, 0, Some(10.0)),
+            point("database", 1, 1, None),
+            point("redis", 1, 1, Some(30.0)),
+        ]);
+        assert_eq!(summary.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["database", "redis"]);
+        assert_eq!((summary[0].checks, summary[0].unhealthy, summary[0].avg_ms), (1, 1, None));
+        assert_eq!(
+            (summary[1].checks, summary[1].unhealthy, summary[1].avg_ms, summary[1].max_ms),
+            (4, 1, Some(15.0), Some(60.0))
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub async fn run(spec: &MonitorSpec, clients: &HttpClients) -> Verdict {
         MonitorKind::Postgres => within(timeout, postgres(&spec.target)).await,
         MonitorKind::Redis => within(timeout, redis(&spec.target)).await,
         MonitorKind::Push => Err("a push monitor is not checked: its job reports".to_owned()),
+        MonitorKind::Pitwall => Err("Pitwall checks itself from its scheduler".to_owned()),
     };
     let elapsed = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u64;
     match attempt {
@@ -90,6 +91,67 @@ pub async fn run(spec: &MonitorSpec, clients: &HttpClients) -> Verdict {
                 .collect(),
             services: Vec::new(),
         },
+    }
+}
+
+/// Checks `spec` once, as the scheduler would: Pitwall's own monitor looks at this process.
+pub async fn run_here(
+    spec: &MonitorSpec,
+    clients: &HttpClients,
+    pool: &sqlx::PgPool,
+    supervisor: &crate::server::jobs::Supervisor,
+) -> Verdict {
+    match spec.kind {
+        MonitorKind::Pitwall => pitwall(pool, supervisor).await,
+        _ => run(spec, clients).await,
+    }
+}
+
+/// Pitwall watching itself: its database must answer and none of this process's job loops may
+/// have stalled (the scheduler that runs this check is one of them: a process whose scheduler
+/// stopped is noticed by the other processes, or by an outside check of `/readyz`).
+pub async fn pitwall(pool: &sqlx::PgPool, supervisor: &crate::server::jobs::Supervisor) -> Verdict {
+    use crate::server::health::{check_database, Status};
+    let database = check_database(pool).await;
+    let stalled: Vec<String> = supervisor
+        .stalled()
+        .iter()
+        .map(|s| format!("{} (silent {})", s.what, crate::ui::human_duration(s.silent_for.as_secs())))
+        .collect();
+    let connected = database.status == Status::Ok;
+    let services = vec![
+        ServiceHealth {
+            name: "database".to_owned(),
+            status: if connected { "connected" } else { "disconnected" }.to_owned(),
+            healthy: connected,
+            response_ms: Some(database.response_ms as f64),
+        },
+        ServiceHealth {
+            name: "jobs".to_owned(),
+            status: if stalled.is_empty() { "running" } else { "stalled" }.to_owned(),
+            healthy: stalled.is_empty(),
+            response_ms: None,
+        },
+    ];
+    let mut problems = Vec::new();
+    if let Some(error) = &database.error {
+        problems.push(format!("database disconnected: {error}"));
+    }
+    if !stalled.is_empty() {
+        problems.push(format!("stalled: {}", stalled.join(", ")));
+    }
+    let (outcome, message) = if problems.is_empty() {
+        (Outcome::Up, format!("database answered in {} ms; no job loop stalled", database.response_ms))
+    } else {
+        (Outcome::Down, problems.join("; "))
+    };
+    Verdict {
+        outcome,
+        response_ms: Some(database.response_ms.min(u64::from(u32::MAX)) as u32),
+        status_code: None,
+        message,
+        conditions: Vec::new(),
+        services,
     }
 }
 
@@ -305,5 +367,25 @@ mod tests {
         assert_eq!(redis_address("redis://:pw@cache:1").unwrap(), ("cache:1".into(), vec!["pw".into()]));
         assert_eq!(redis_address("redis://u:pw@cache:1").unwrap().1, vec!["u".to_owned(), "pw".to_owned()]);
         assert_eq!(resp_command(&["PING"]), b"*1\r\n$4\r\nPING\r\n".to_vec());
+    }
+
+    /// A database that refuses and a loop silent past its periods: Pitwall's own monitor is down
+    /// and names both.
+    #[tokio::test(start_paused = true)]
+    async fn pitwall_is_down_naming_its_database_and_a_stalled_loop() {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(500))
+            .connect_lazy("postgres://pitwall@127.0.0.1:1/none")
+            .unwrap();
+        let supervisor = crate::server::jobs::Supervisor::default();
+        supervisor.register("the test loop", Duration::from_secs(1));
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let verdict = pitwall(&pool, &supervisor).await;
+        assert_eq!(verdict.outcome, Outcome::Down);
+        assert!(verdict.message.starts_with("database disconnected: "), "{}", verdict.message);
+        assert!(verdict.message.ends_with("; stalled: the test loop (silent 1 min)"), "{}", verdict.message);
+        let services: Vec<(&str, &str, bool)> =
+            verdict.services.iter().map(|s| (s.name.as_str(), s.status.as_str(), s.healthy)).collect();
+        assert_eq!(services, [("database", "disconnected", false), ("jobs", "stalled", false)]);
     }
 }

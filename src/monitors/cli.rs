@@ -16,42 +16,7 @@ use sqlx::PgPool;
 #[derive(Subcommand)]
 pub enum MonitorCommand {
     /// Add a monitor (a push monitor prints the URL its job posts to).
-    Add {
-        #[arg(long)]
-        name: String,
-        /// The URL (http), host:port (tcp), DSN (postgres) or redis:// URL (redis); none for push.
-        #[arg(long, alias = "target", default_value = "")]
-        url: String,
-        /// http, tcp, postgres, redis or push.
-        #[arg(long, default_value = "http")]
-        kind: String,
-        /// 10s to 24h (default 60s).
-        #[arg(long, default_value = "")]
-        interval: String,
-        /// Default 10s.
-        #[arg(long, default_value = "")]
-        timeout: String,
-        /// e.g. '[STATUS] == 200'; repeat for more (all must hold).
-        #[arg(long = "condition")]
-        conditions: Vec<String>,
-        /// `Name: value`; repeat for more.
-        #[arg(long = "header")]
-        headers: Vec<String>,
-        #[arg(long, default_value = "")]
-        method: String,
-        /// Consecutive failures before down (default 3; 1 for push).
-        #[arg(long)]
-        failure_threshold: Option<u32>,
-        /// Consecutive successes before up again (default 2).
-        #[arg(long)]
-        success_threshold: Option<u32>,
-        /// Do not follow redirects.
-        #[arg(long)]
-        no_follow_redirects: bool,
-        /// Accept any TLS certificate (self-signed test servers only).
-        #[arg(long)]
-        insecure: bool,
-    },
+    Add(Box<AddMonitor>),
     /// List the monitors and their state.
     List {
         #[arg(long)]
@@ -63,6 +28,57 @@ pub enum MonitorCommand {
     Pause { name: String },
     /// Check a paused monitor again.
     Resume { name: String },
+}
+
+/// `pitwall monitor add`'s arguments.
+#[derive(clap::Args)]
+pub struct AddMonitor {
+    #[arg(long)]
+    pub name: String,
+    /// The URL (http), host:port (tcp), DSN (postgres) or redis:// URL (redis); none for push.
+    #[arg(long, alias = "target", default_value = "")]
+    pub url: String,
+    /// http, tcp, postgres, redis, push or pitwall.
+    #[arg(long, default_value = "http")]
+    pub kind: String,
+    /// 10s to 24h (default 60s).
+    #[arg(long, default_value = "")]
+    pub interval: String,
+    /// Default 10s.
+    #[arg(long, default_value = "")]
+    pub timeout: String,
+    /// e.g. '[STATUS] == 200'; repeat for more (all must hold).
+    #[arg(long = "condition")]
+    pub conditions: Vec<String>,
+    /// `Name: value`; repeat for more.
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub method: String,
+    /// Consecutive failures before down (default 3; 1 for push).
+    #[arg(long)]
+    pub failure_threshold: Option<u32>,
+    /// Consecutive successes before up again (default 2).
+    #[arg(long)]
+    pub success_threshold: Option<u32>,
+    /// Do not follow redirects.
+    #[arg(long)]
+    pub no_follow_redirects: bool,
+    /// Accept any TLS certificate (self-signed test servers only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Alert only this channel (by name) instead of the default routing; repeat for more.
+    #[arg(long = "alert-channel")]
+    pub alert_channels: Vec<String>,
+    /// Remind every so often while still down, e.g. 30m (default: no reminders).
+    #[arg(long, default_value = "")]
+    pub reminder: String,
+    /// Declare an incident once down this long, e.g. 15m (default: never).
+    #[arg(long, default_value = "")]
+    pub incident_after: String,
+    /// The declared incident's severity, 1 (worst) to 4 (default 2).
+    #[arg(long)]
+    pub incident_severity: Option<i64>,
 }
 
 fn as_cli_field(err: AppError) -> AppError {
@@ -81,20 +97,25 @@ fn line(m: &MonitorView) -> String {
 
 pub async fn run(command: MonitorCommand, pool: &PgPool, caller: &Caller) -> Result<(), Failure> {
     match command {
-        MonitorCommand::Add {
-            name,
-            url,
-            kind,
-            interval,
-            timeout,
-            conditions,
-            headers,
-            method,
-            failure_threshold,
-            success_threshold,
-            no_follow_redirects,
-            insecure,
-        } => {
+        MonitorCommand::Add(add) => {
+            let AddMonitor {
+                name,
+                url,
+                kind,
+                interval,
+                timeout,
+                conditions,
+                headers,
+                method,
+                failure_threshold,
+                success_threshold,
+                no_follow_redirects,
+                insecure,
+                alert_channels,
+                reminder,
+                incident_after,
+                incident_severity,
+            } = *add;
             let draft = MonitorDraft {
                 name,
                 kind,
@@ -108,6 +129,10 @@ pub async fn run(command: MonitorCommand, pool: &PgPool, caller: &Caller) -> Res
                 verify_tls: Some(!insecure),
                 failure_threshold,
                 success_threshold,
+                alert_channels: (!alert_channels.is_empty()).then_some(alert_channels),
+                reminder,
+                incident_after,
+                incident_severity,
                 ..MonitorDraft::default()
             };
             let spec = MonitorSpec::parse(&draft).map_err(as_cli_field)?;
@@ -134,7 +159,9 @@ pub async fn run(command: MonitorCommand, pool: &PgPool, caller: &Caller) -> Res
             if spec.kind == super::model::MonitorKind::Push {
                 return Err(Failure::Refused(format!("{name} is a push monitor: its job reports, nothing to check.")));
             }
-            let verdict = check::run(&spec, &HttpClients::new()).await;
+            // This process runs no job loops: Pitwall's own monitor checks the database alone here.
+            let verdict =
+                check::run_here(&spec, &HttpClients::new(), pool, &crate::server::jobs::Supervisor::default()).await;
             for outcome in &verdict.conditions {
                 println!("{} {}", if outcome.passed { "pass" } else { "FAIL" }, outcome.detail);
             }

@@ -189,7 +189,7 @@ struct ChartParams {
     theme: Option<String>,
 }
 
-/// `GET /monitors/{id}/chart.svg?range=1h|24h|7d|30d|90d&kind=response|uptime&theme=light|dark`,
+/// `GET /monitors/{id}/chart.svg?range=1h|24h|7d|30d|90d&kind=response|services|uptime&theme=light|dark`,
 /// for signed-in console users: an SVG drawn from the rollup that fits the range, with an ETag
 /// and a short private cache.
 async fn chart(
@@ -214,8 +214,14 @@ async fn chart(
         "response" => {
             let from = now - range.span();
             let buckets = rollups::series(&pool, id, range.bucket_size(), from).await?;
-            let maintenance = rollups::maintenance_spans(&pool, from).await?;
-            charts::response_time(&buckets, &maintenance, range, now, &theme)
+            let notes = rollups::annotations(&pool, from).await?;
+            charts::response_time(&buckets, &notes, range, now, &theme)
+        }
+        "services" => {
+            let from = now - range.span();
+            let points = rollups::service_series(&pool, id, range.bucket_size(), from).await?;
+            let notes = rollups::annotations(&pool, from).await?;
+            charts::services(&points, &notes, range, now, &theme)
         }
         "uptime" => {
             let days = range.span().num_days().max(1);
@@ -223,7 +229,7 @@ async fn chart(
             let buckets = rollups::series(&pool, id, rollups::BucketSize::Day, from).await?;
             charts::uptime_bars(&buckets, days, now, &theme)
         }
-        other => return Err(AppError::validation("kind", format!("{other:?} is not response or uptime."))),
+        other => return Err(AppError::validation("kind", format!("{other:?} is not response, services or uptime."))),
     }
     .map_err(|err| {
         tracing::error!(error = %err, "a chart could not be drawn");
@@ -281,7 +287,8 @@ async fn cache_chart(
     let hourly = range.span() > chrono::Duration::hours(48);
     let points = store::caches::series(&pool, &name, now - range.span(), hourly).await?;
     let theme = Theme::named(params.theme.as_deref() == Some("dark"));
-    let svg = charts::cache(&points, &cache.rules, range, now, &theme).map_err(|err| {
+    let notes = rollups::annotations(&pool, now - range.span()).await?;
+    let svg = charts::cache(&points, &cache.rules, &notes, range, now, &theme).map_err(|err| {
         tracing::error!(error = %err, "a cache chart could not be drawn");
         AppError::Internal
     })?;

@@ -21,11 +21,16 @@ const RETENTION_EVERY: Duration = Duration::from_secs(600);
 const ROLLUP_EVERY: Duration = Duration::from_secs(60);
 /// Cache rules are judged this often (one process at a time).
 const CACHE_RULES_EVERY: Duration = Duration::from_secs(30);
+/// Long outages (reminders, incidents to declare) are looked for this often.
+const OUTAGES_EVERY: Duration = Duration::from_secs(5);
 
 struct Scheduler {
     owner: String,
     slots: Arc<Semaphore>,
     clients: HttpClients,
+    /// What the Pitwall monitor checks: this process's database pool and job heartbeats.
+    pool: PgPool,
+    supervisor: Supervisor,
 }
 
 /// This process's name on the leases it takes (checks here, alerts in `delivery`): its pid and a
@@ -39,6 +44,8 @@ pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
         owner: lease_owner(),
         slots: Arc::new(Semaphore::new(SLOTS)),
         clients: HttpClients::new(),
+        pool: pool.clone(),
+        supervisor: supervisor.clone(),
     });
     jobs::spawn_every(
         supervisor,
@@ -68,6 +75,20 @@ pub fn spawn(supervisor: &Supervisor, pool: PgPool) {
         |events| {
             if events > 0 {
                 tracing::info!(events, "cache rules changed state");
+            }
+        },
+    );
+    jobs::spawn_every(
+        supervisor,
+        pool.clone(),
+        OUTAGES_EVERY,
+        "the outage watcher",
+        |pool| async move {
+            Ok((store::outages::send_reminders(&pool).await?, store::outages::declare_incidents(&pool).await?))
+        },
+        |(reminders, incidents)| {
+            if reminders + incidents > 0 {
+                tracing::info!(reminders, incidents, "long outages: reminders queued, incidents declared");
             }
         },
     );
@@ -122,7 +143,7 @@ impl Scheduler {
         if leased.spec.kind == MonitorKind::Push {
             return silence(leased);
         }
-        check::run(&leased.spec, &self.clients).await
+        check::run_here(&leased.spec, &self.clients, &self.pool, &self.supervisor).await
     }
 }
 

@@ -40,12 +40,13 @@ pub enum Status {
     Error,
 }
 
+/// Whether the database answered, how fast, and if not, why in plain words.
 #[derive(Serialize)]
-struct Check {
-    status: Status,
-    response_ms: u64,
+pub struct Check {
+    pub status: Status,
+    pub response_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -69,7 +70,7 @@ struct Report {
     checks: Checks,
 }
 
-async fn check_database(pool: &PgPool) -> Check {
+pub async fn check_database(pool: &PgPool) -> Check {
     let started = Instant::now();
     let outcome = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, sqlx::query("SELECT 1").execute(pool)).await;
     let response_ms = started.elapsed().as_millis() as u64;

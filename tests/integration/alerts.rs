@@ -387,3 +387,130 @@ async fn test_alerts_and_bad_channels() {
     viewer.call_json("alerts/settings", json!({})).await.assert_error(403).await;
     viewer.call_json("alerts/test", json!({"id": pager["id"]})).await.assert_error(403).await;
 }
+
+/// How many incidents say `title`, and the notes on their timelines.
+async fn incidents_titled(s: &Setup, title: &str) -> Vec<(i64, String, Vec<String>)> {
+    let rows = sqlx::query!("SELECT id, status FROM incidents WHERE title = $1 ORDER BY id", title)
+        .fetch_all(&s.app.pool)
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for row in rows {
+        let notes = sqlx::query_scalar!(
+            "SELECT body FROM incident_events WHERE incident_id = $1 AND kind = 'note' ORDER BY id",
+            row.id
+        )
+        .fetch_all(&s.app.pool)
+        .await
+        .unwrap();
+        found.push((row.id, row.status, notes));
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_monitors_own_routing_reminders_and_the_incident_of_a_long_outage() {
+    let s = Setup::start().await;
+    s.slack_and_webhook().await;
+    let draft = |channels: Value| {
+        json!({"name": "billing", "target": format!("{}/app/billing", s.base), "interval": "1h",
+               "failure_threshold": 1, "alert_channels": channels, "reminder": "1m",
+               "incident_after": "2m", "incident_severity": 2})
+    };
+    // An unknown channel is refused at its field, and nothing is stored.
+    let refused = s
+        .owner
+        .call_json("monitors/save", json!({"id": null, "draft": draft(json!(["Pager", "nope"]))}))
+        .await
+        .assert_error(422)
+        .await;
+    assert_eq!(field_error(&refused, "alert_channels").as_deref(), Some("There is no alert channel named \"nope\"."));
+    assert_eq!(s.app.count("monitors").await, 1, "only Pitwall's own monitor");
+    let saved = s
+        .owner
+        .call_json("monitors/save", json!({"id": null, "draft": draft(json!(["Pager"]))}))
+        .await
+        .assert_ok()
+        .await;
+    let id = saved["id"].as_i64().unwrap();
+    assert_eq!(saved["alerting"]["channels"], json!(["Pager"]));
+    assert_eq!(saved["alerting"]["incident"], json!({"after_s": 120, "severity": 2}));
+
+    s.check(id).await;
+    s.receiver.healthy.store(false, Ordering::SeqCst);
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.webhook.lock().unwrap().len() == 1 }).await;
+    assert_eq!(s.app.count("alert_outbox").await, 1, "the down alert goes to Pager alone");
+    assert!(incidents_titled(&s, "billing is down").await.is_empty(), "down for seconds, not two minutes");
+
+    // Down for three minutes now (as if the clock had run): one reminder, one incident, once
+    // across both processes.
+    sqlx::query!("UPDATE monitors SET state_since = now() - interval '3 minutes' WHERE id = $1", id)
+        .execute(&s.app.pool)
+        .await
+        .unwrap();
+    within(WAIT, || async {
+        s.receiver.webhook.lock().unwrap().len() == 2 && incidents_titled(&s, "billing is down").await.len() == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let hooks = s.receiver.webhook.lock().unwrap().clone();
+    assert_eq!(hooks.len(), 2, "one reminder a minute, not one per process or per tick: {hooks:?}");
+    assert_eq!((hooks[1]["event"].as_str(), hooks[1]["kind"].as_str()), (Some("monitor.still_down"), Some("reminder")));
+    assert!(s.receiver.slack.lock().unwrap().is_empty(), "#ops is not among billing's channels");
+    let incidents = incidents_titled(&s, "billing is down").await;
+    assert_eq!(incidents.len(), 1);
+    let (incident, status, notes) = &incidents[0];
+    assert_eq!(status, "investigating");
+    assert!(notes[0].starts_with(&format!("Declared by the monitor \"billing\" (/monitors/{id}), down for 3 min")));
+    let severity: i16 = sqlx::query_scalar!("SELECT severity FROM incidents WHERE id = $1", incident)
+        .fetch_one(&s.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(severity, 2);
+    let detail = s.owner.call_json("monitors/detail", json!({"id": id})).await.assert_ok().await;
+    assert_eq!(detail["monitor"]["incident_id"], *incident);
+    let audited = sqlx::query_scalar!(
+        "SELECT actor FROM audit_log WHERE action = 'incident.declare' AND entity_id = $1",
+        incident.to_string()
+    )
+    .fetch_one(&s.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, "system");
+
+    // Back up: the recovery goes to Pager, the incident hears of it and stays open for people.
+    s.receiver.healthy.store(true, Ordering::SeqCst);
+    s.check(id).await;
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.webhook.lock().unwrap().len() == 3 }).await;
+    let incidents = incidents_titled(&s, "billing is down").await;
+    assert_eq!(incidents[0].1, "investigating");
+    assert!(incidents[0].2[1].starts_with("The monitor \"billing\" is up again after 3 min down"), "{incidents:?}");
+
+    // Resolving the incident does not silence the monitor: the next outage alerts and, once long
+    // enough, declares a new incident.
+    s.owner
+        .call_json("incidents/edit", json!({"id": incident, "patch": {"status": "resolved"}}))
+        .await
+        .assert_ok()
+        .await;
+    s.receiver.healthy.store(false, Ordering::SeqCst);
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.webhook.lock().unwrap().len() == 4 }).await;
+    sqlx::query!("UPDATE monitors SET state_since = now() - interval '150 seconds' WHERE id = $1", id)
+        .execute(&s.app.pool)
+        .await
+        .unwrap();
+    within(WAIT, || async { incidents_titled(&s, "billing is down").await.len() == 2 }).await;
+
+    // Back to the default routing: #ops hears of the next change too.
+    let mut default_routing = draft(Value::Null);
+    default_routing.as_object_mut().unwrap().remove("alert_channels");
+    let saved = s.owner.call_json("monitors/save", json!({"id": id, "draft": default_routing})).await.assert_ok().await;
+    assert_eq!(saved["alerting"]["channels"], Value::Null);
+    s.receiver.healthy.store(true, Ordering::SeqCst);
+    s.check(id).await;
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.slack.lock().unwrap().len() == 1 }).await;
+}

@@ -348,7 +348,7 @@ async fn bad_definitions_are_refused_at_their_field_and_nothing_is_stored() {
         (
             json!({"name": "x", "kind": "ftp", "target": "x"}),
             "kind",
-            "Unknown kind \"ftp\": choose http, tcp, postgres, redis or push.",
+            "Unknown kind \"ftp\": choose http, tcp, postgres, redis, push or pitwall.",
         ),
     ];
     for (body, field, message) in cases {
@@ -362,7 +362,7 @@ async fn bad_definitions_are_refused_at_their_field_and_nothing_is_stored() {
     }
     let unknown_field = m.create(json!({"name": "x", "target": "https://example.com", "colour": "red"})).await;
     assert_eq!(unknown_field.status(), 422);
-    assert_eq!(m.app.count("monitors").await, 0);
+    assert_eq!(m.app.count("monitors").await, 1, "Pitwall's own monitor alone");
     assert!(!m.app.audit_actions().await.iter().any(|a| a.starts_with("monitor.")));
 
     // Without the scope, nothing either.
@@ -389,7 +389,7 @@ async fn check_now_shows_every_condition_before_saving_and_roles_are_guarded() {
     let passed: Vec<bool> =
         preview["conditions"].as_array().unwrap().iter().map(|c| c["passed"].as_bool().unwrap()).collect();
     assert_eq!(passed, vec![true, true, false]);
-    assert_eq!(m.app.count("monitors").await, 0, "checking saves nothing");
+    assert_eq!(m.app.count("monitors").await, 1, "checking saves nothing (Pitwall's own monitor alone)");
 
     let saved = m.owner.call_json("monitors/save", json!({"id": null, "draft": draft})).await.assert_ok().await;
     let id = saved["id"].as_i64().unwrap();
@@ -484,4 +484,220 @@ async fn charts_are_svg_drawn_from_the_rollups() {
     assert_eq!(detail["summary_24h"]["uptime"], 75.0);
     assert_eq!(detail["days"].as_array().unwrap().len(), 1);
     assert_eq!(detail["monitor"]["uptime_30d"], 75.0);
+}
+
+async fn ok_text(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// The `<text>` of an SVG, trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+    doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).map(|t| t.trim().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_health_documents_services_get_a_line_each_and_time_charts_show_incidents_and_flag_changes() {
+    let m = Monitors::start().await;
+    let target = Target::default();
+    let url = start_target(&target).await;
+    let id = m.add(json!({"name": "Shop", "target": url, "interval": "1h", "failure_threshold": 1})).await;
+    m.check_once(id).await;
+    target.set(REDIS_DOWN);
+    m.check_once(id).await;
+    m.owner
+        .call_json("incidents/declare", json!({"draft": {"title": "Checkout errors", "severity": 2}}))
+        .await
+        .assert_ok()
+        .await;
+    crate::flags::create_flag(&m.owner, "new-checkout", "release").await;
+    pitwall::monitors::store::rollups::roll_up(&m.app.pool).await.unwrap();
+
+    let services = ok_text(m.owner.get(&format!("/monitors/{id}/chart.svg?kind=services&range=24h")).await).await;
+    let texts = svg_texts(&services);
+    assert!(
+        texts.contains(&"database".to_owned()) && texts.contains(&"redis".to_owned()),
+        "a line per service: {texts:?}"
+    );
+    assert!(texts.contains(&"incident".to_owned()) && texts.contains(&"flag change".to_owned()), "{texts:?}");
+    let doc = roxmltree::Document::parse(&services).unwrap();
+    assert!(doc.descendants().filter(|n| n.has_tag_name("polyline")).count() >= 2, "two service lines at least");
+    for path in [format!("/monitors/{id}/chart.svg?range=1h"), format!("/monitors/{id}/chart.svg?range=7d")] {
+        let texts = svg_texts(&ok_text(m.owner.get(&path).await).await);
+        assert!(
+            texts.contains(&"incident".to_owned()) && texts.contains(&"flag change".to_owned()),
+            "{path}: {texts:?}"
+        );
+    }
+    let detail = m.owner.call_json("monitors/detail", json!({"id": id})).await.assert_ok().await;
+    let summary: Vec<(String, i64, i64)> = detail["services_24h"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (s["name"].as_str().unwrap().to_owned(), s["checks"].as_i64().unwrap(), s["unhealthy"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(summary, [("database".to_owned(), 2, 0), ("redis".to_owned(), 2, 1)]);
+    assert_eq!(detail["services_24h"][1]["avg_ms"], 1.0);
+    let list = m.owner.call_json("monitors/list", json!({})).await.assert_ok().await;
+    let shop = list.as_array().unwrap().iter().find(|v| v["id"] == id).unwrap();
+    let spark = shop["sparkline_24h"].as_array().unwrap();
+    assert_eq!(spark.len(), 24, "an hour each");
+    // The checks' hour is the last (or, across an hour's turn, the one before it).
+    assert!(spark[22..].iter().any(Value::is_number) && spark[..22].iter().all(Value::is_null), "{spark:?}");
+    m.owner.get(&format!("/monitors/{id}/chart.svg?kind=pie")).await.assert_error(422).await;
+}
+
+#[tokio::test]
+async fn pitwall_watches_its_own_database_and_job_loops_out_of_the_box() {
+    let m = Monitors::start().await;
+    let list = m.get("/api/v1/monitors").await;
+    let own = list.as_array().unwrap().iter().find(|v| v["kind"] == "pitwall").expect("Pitwall's own monitor").clone();
+    assert_eq!(own["name"], "Pitwall");
+    let id = own["id"].as_i64().unwrap();
+    let checked = m.check_once(id).await;
+    assert_eq!(checked["state"], "up", "{checked}");
+    let results = m.get(&format!("/api/v1/monitors/{id}/results")).await;
+    let services: Vec<(String, String)> = results[0]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["status"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(services, [("database".to_owned(), "connected".to_owned()), ("jobs".to_owned(), "running".to_owned())]);
+    assert!(results[0]["message"].as_str().unwrap().ends_with("no job loop stalled"), "{results}");
+    // Pitwall's own monitor takes no target and no conditions.
+    let refused = m.create(json!({"name": "Me again", "kind": "pitwall", "target": "https://x.example"})).await;
+    assert_eq!(refused.status(), 422);
+}
+
+/// A real HTTPS server (Python's ssl) with a self-signed certificate openssl made for 127.0.0.1.
+struct TlsServer {
+    child: tokio::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TlsServer {
+    async fn start(days: u32) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/tls_server.py");
+        let child = tokio::process::Command::new("python3")
+            .args([script, dir.path().to_str().unwrap(), port_file.to_str().unwrap(), &days.to_string()])
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 runs");
+        within(WAIT, || async { std::fs::read_to_string(&port_file).is_ok_and(|p| !p.is_empty()) }).await;
+        let port = std::fs::read_to_string(&port_file).unwrap();
+        Self { child, url: format!("https://127.0.0.1:{}/", port.trim()), _dir: dir }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+#[tokio::test]
+async fn certificate_expiration_is_read_from_a_real_tls_server() {
+    let m = Monitors::start().await;
+    let tls = TlsServer::start(30).await;
+    // TLS is verified by default: a self-signed certificate is refused.
+    let strict = m.add(json!({"name": "Strict", "target": tls.url, "interval": "1h", "failure_threshold": 1})).await;
+    let checked = m.check_once(strict).await;
+    assert_eq!(checked["state"], "down", "{checked}");
+    // Unverified, the certificate is still read: 30 days left pass "> 168h" and fail "> 31d".
+    let lax = m
+        .add(json!({"name": "Lax", "target": tls.url, "interval": "1h", "failure_threshold": 1, "verify_tls": false,
+                    "conditions": ["[STATUS] == 200", "[CERTIFICATE_EXPIRATION] > 168h", "[CERTIFICATE_EXPIRATION] > 31d"]}))
+        .await;
+    let checked = m.check_once(lax).await;
+    assert_eq!(checked["state"], "down", "{checked}");
+    let results = m.get(&format!("/api/v1/monitors/{lax}/results")).await;
+    let outcomes: Vec<(bool, String)> = results[0]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["passed"].as_bool().unwrap(), c["detail"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(outcomes.iter().map(|(passed, _)| *passed).collect::<Vec<_>>(), [true, true, false], "{outcomes:?}");
+    // What was read, in whole hours: 30 days, give or take the second the certificate was made in.
+    assert!(
+        ["[CERTIFICATE_EXPIRATION] (719h) > 31d", "[CERTIFICATE_EXPIRATION] (720h) > 31d"]
+            .contains(&outcomes[2].1.as_str()),
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_adds_routes_checks_lists_and_pauses_monitors() {
+    use std::process::Command;
+    let m = Monitors::start().await;
+    let url = m.app.database_url().await;
+    let run = |args: &[&str]| Command::new(BIN).args(args).env("DATABASE_URL", &url).output().unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let target = Target::default();
+    let health = start_target(&target).await;
+
+    let channel =
+        run(&["alerts", "channel", "add", "--kind", "slack", "--name", "#ops", "--url", "https://hooks.example.com/x"]);
+    assert!(channel.status.success(), "{}", text(&channel.stderr));
+    let refused = run(&["monitor", "add", "--name", "Shop", "--url", &health, "--alert-channel", "nope"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("There is no alert channel named \"nope\"."), "{}", text(&refused.stderr));
+    assert_eq!(m.app.count("monitors").await, 1, "nothing but Pitwall's own monitor");
+    let added = run(&[
+        "monitor",
+        "add",
+        "--name",
+        "Shop",
+        "--url",
+        &health,
+        "--alert-channel",
+        "#ops",
+        "--reminder",
+        "30m",
+        "--incident-after",
+        "15m",
+        "--incident-severity",
+        "1",
+    ]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).starts_with("Added monitor #"), "{}", text(&added.stdout));
+
+    let listed = run(&["monitor", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let shop = list.as_array().unwrap().iter().find(|v| v["name"] == "Shop").unwrap().clone();
+    assert_eq!(
+        shop["alerting"],
+        json!({"channels": ["#ops"], "reminder_s": 1800, "incident": {"after_s": 900, "severity": 1}})
+    );
+
+    let good = run(&["monitor", "check", "Shop"]);
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good.stdout));
+    assert!(text(&good.stdout).contains("pass [STATUS] (200) < 400"), "{}", text(&good.stdout));
+    target.set(REDIS_DOWN);
+    let degraded = run(&["monitor", "check", "Shop"]);
+    assert_eq!(degraded.status.code(), Some(1), "not up: exit 1");
+    assert!(text(&degraded.stdout).contains("service redis disconnected"), "{}", text(&degraded.stdout));
+    let own = run(&["monitor", "check", "Pitwall"]);
+    assert_eq!(own.status.code(), Some(0), "{}", text(&own.stdout));
+    assert!(text(&own.stdout).contains("service database connected"), "{}", text(&own.stdout));
+
+    assert!(run(&["monitor", "pause", "Shop"]).status.success());
+    let id = shop["id"].as_i64().unwrap();
+    assert_eq!(m.get(&format!("/api/v1/monitors/{id}")).await["state"], "paused");
+    assert!(run(&["monitor", "resume", "Shop"]).status.success());
+    assert_eq!(m.get(&format!("/api/v1/monitors/{id}")).await["state"], "pending");
+    let actors: Vec<String> = sqlx::query_scalar!(
+        "SELECT actor FROM audit_log WHERE action IN ('monitor.create', 'monitor.pause', 'monitor.resume') ORDER BY id"
+    )
+    .fetch_all(&m.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actors, ["cli", "cli", "cli"]);
 }

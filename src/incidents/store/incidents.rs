@@ -174,8 +174,21 @@ pub async fn declare(
     now: DateTime<Utc>,
 ) -> Result<Incident, AppError> {
     let mut tx = pool.begin().await?;
+    let incident = declare_in(&mut tx, caller, new, now).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// Declares an incident inside the caller's transaction (a monitor down too long declares its
+/// own, linked in the same transaction).
+pub async fn declare_in(
+    tx: &mut PgConnection,
+    caller: &Caller,
+    new: &NewIncident,
+    now: DateTime<Utc>,
+) -> Result<Incident, AppError> {
     let named: Vec<i64> = [new.commander_id(), new.assignee_id()].into_iter().flatten().collect();
-    let known = people_among(&mut tx, &named).await?;
+    let known = people_among(&mut *tx, &named).await?;
     for (field, id) in [("commander_id", new.commander_id()), ("assignee_id", new.assignee_id())] {
         if let Some(id) = id.filter(|id| !known.iter().any(|p| p.id == *id)) {
             return Err(AppError::validation(field, format!("There is no active user #{id}.")));
@@ -202,7 +215,7 @@ pub async fn declare(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let incident = read_incident(&mut tx, id, now).await?;
+    let incident = read_incident(&mut *tx, id, now).await?;
     let body = format!(
         "Declared {} ({}): respond by {}, resolve by {}.",
         incident.severity.label(),
@@ -210,11 +223,38 @@ pub async fn declare(
         incident.sla.response.due_at.format("%Y-%m-%d %H:%M UTC"),
         incident.sla.resolution.due_at.format("%Y-%m-%d %H:%M UTC"),
     );
-    insert_event(&mut tx, id, EventKind::Declared, &body, false, &author).await?;
+    insert_event(&mut *tx, id, EventKind::Declared, &body, false, &author).await?;
     let change = Change::created("incident.declare", "incident", id, audit_view(&incident));
-    record(&mut tx, caller, change).await?;
-    tx.commit().await?;
+    record(&mut *tx, caller, change).await?;
     Ok(incident)
+}
+
+/// An internal note written inside the caller's transaction, when the incident is still open
+/// (e.g. "the monitor is up again"); returns whether it was written.
+pub async fn note_if_open(
+    tx: &mut PgConnection,
+    caller: &Caller,
+    incident_id: i64,
+    body: &str,
+) -> Result<bool, AppError> {
+    let open = sqlx::query_scalar!(
+        r#"SELECT status <> 'resolved' AS "open!" FROM incidents WHERE id = $1 FOR UPDATE"#,
+        incident_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if open != Some(true) {
+        return Ok(false);
+    }
+    let id = insert_event(&mut *tx, incident_id, EventKind::Note, body, false, &caller.actor.label()).await?;
+    let change = Change::created(
+        "incident.note",
+        "incident",
+        incident_id,
+        json!({"event_id": id, "body": body, "public": false}),
+    );
+    record(&mut *tx, caller, change).await?;
+    Ok(true)
 }
 
 pub async fn edit(

@@ -214,6 +214,7 @@ crate::text_enum!(
     AlertKind("kind") {
         Alert = "alert" / "Alert",
         Recovery = "recovery" / "Recovery",
+        Reminder = "reminder" / "Reminder",
         Test = "test" / "Test",
     }
 );

@@ -4,6 +4,7 @@
 use super::conditions::{Condition, ConditionOutcome};
 use super::state::{MonitorState, Thresholds};
 use crate::error::AppError;
+use crate::incidents::model::Severity;
 use serde::{Deserialize, Serialize};
 
 crate::text_enum!(
@@ -14,6 +15,7 @@ crate::text_enum!(
         Postgres = "postgres" / "Postgres (SELECT 1)",
         Redis = "redis" / "Redis (PING)",
         Push = "push" / "Push (heartbeat)",
+        Pitwall = "pitwall" / "Pitwall itself (its database and job loops)",
     }
 );
 
@@ -48,6 +50,31 @@ pub struct MonitorDraft {
     pub verify_tls: Option<bool>,
     pub failure_threshold: Option<u32>,
     pub success_threshold: Option<u32>,
+    /// Channel names this monitor alerts instead of the default routing; absent: the default.
+    pub alert_channels: Option<Vec<String>>,
+    /// `30m`: remind every so often while still down; empty or `off`: no reminders.
+    pub reminder: String,
+    /// `15m`: declare an incident when down this long; empty or `off`: never.
+    pub incident_after: String,
+    /// The declared incident's severity, 1 (worst) to 4; Sev2 when not given.
+    pub incident_severity: Option<i64>,
+}
+
+/// Where a monitor's alerts go and what else a long outage does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alerting {
+    /// `None`: the default routing (down to every channel, degraded to those taking degraded
+    /// alerts). `Some(names)`: these channels get this monitor's alerts, down and degraded alike.
+    pub channels: Option<Vec<String>>,
+    pub reminder_s: Option<u32>,
+    pub incident: Option<IncidentRule>,
+}
+
+/// Declare an incident of `severity` once the monitor has been down for `after_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRule {
+    pub after_s: u32,
+    pub severity: Severity,
 }
 
 /// How an HTTP monitor asks.
@@ -84,6 +111,47 @@ pub struct MonitorSpec {
     pub grace_s: u32,
     pub conditions: Vec<Condition>,
     pub thresholds: Thresholds,
+    pub alerting: Alerting,
+}
+
+/// An optional duration: empty or `off` is none.
+fn optional_seconds(field: &str, raw: &str, (min, max, bounds): (u32, u32, &str)) -> Result<Option<u32>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        off if off.eq_ignore_ascii_case("off") => Ok(None),
+        raw => seconds(field, raw, 0, (min, max, bounds)).map(Some),
+    }
+}
+
+impl Alerting {
+    fn parse(draft: &MonitorDraft) -> Result<Self, AppError> {
+        let channels = match &draft.alert_channels {
+            None => None,
+            Some(names) => {
+                let mut names: Vec<String> =
+                    names.iter().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect();
+                names.sort();
+                names.dedup();
+                Some(names)
+            }
+        };
+        let reminder_s = optional_seconds("reminder", &draft.reminder, (60, MAX_INTERVAL_S, "1 min to 24 h"))?;
+        let incident =
+            match optional_seconds("incident_after", &draft.incident_after, (60, MAX_INTERVAL_S, "1 min to 24 h"))? {
+                Some(after_s) => Some(IncidentRule {
+                    after_s,
+                    severity: Severity::new("incident_severity", draft.incident_severity.unwrap_or(2))?,
+                }),
+                None if draft.incident_severity.is_some() => {
+                    return Err(AppError::validation(
+                        "incident_after",
+                        "Say after how long down an incident is declared, e.g. 15m.",
+                    ))
+                }
+                None => None,
+            };
+        Ok(Self { channels, reminder_s, incident })
+    }
 }
 
 /// `bounds` says the range in words for the refusal, e.g. "10 s to 24 h".
@@ -150,6 +218,10 @@ impl MonitorSpec {
                 return Err(AppError::validation("target", "A push monitor has no target: the job calls Pitwall."))
             }
             MonitorKind::Push => {}
+            MonitorKind::Pitwall if !target.is_empty() => {
+                return Err(AppError::validation("target", "Pitwall checks itself: it has no target."))
+            }
+            MonitorKind::Pitwall => {}
         }
         let method = match draft.method.trim().to_ascii_uppercase() {
             m if m.is_empty() => "GET".to_owned(),
@@ -208,6 +280,12 @@ impl MonitorSpec {
                 "A push monitor has no conditions: the job says up or down.",
             ));
         }
+        if kind == MonitorKind::Pitwall && !lines.is_empty() {
+            return Err(AppError::validation(
+                "conditions",
+                "Pitwall judges itself: its database must answer and no job loop may stall.",
+            ));
+        }
         let conditions = lines
             .iter()
             .enumerate()
@@ -241,6 +319,7 @@ impl MonitorSpec {
             grace_s,
             conditions,
             thresholds: Thresholds { failures, successes },
+            alerting: Alerting::parse(draft)?,
         })
     }
 
@@ -261,6 +340,10 @@ impl MonitorSpec {
             verify_tls: Some(self.http.verify_tls),
             failure_threshold: Some(self.thresholds.failures),
             success_threshold: Some(self.thresholds.successes),
+            alert_channels: self.alerting.channels.clone(),
+            reminder: self.alerting.reminder_s.map(|s| format!("{s}s")).unwrap_or_default(),
+            incident_after: self.alerting.incident.map(|rule| format!("{}s", rule.after_s)).unwrap_or_default(),
+            incident_severity: self.alerting.incident.map(|rule| i64::from(rule.severity.level())),
         }
     }
 
@@ -315,8 +398,13 @@ pub struct MonitorView {
     pub uptime_24h: Option<f64>,
     /// From the day rollups (today's included as far as it is rolled up).
     pub uptime_30d: Option<f64>,
+    /// The median response time of each of the last 24 hours, oldest first (`None`: no checks).
+    pub sparkline_24h: Vec<Option<f64>>,
     /// For push monitors: the path the job posts to.
     pub push_path: Option<String>,
+    pub alerting: Alerting,
+    /// The incident declared for the current (or last) long outage.
+    pub incident_id: Option<i64>,
 }
 
 /// What a chart shows, in numbers: the text beside it, for screen readers and terminals.
@@ -327,6 +415,16 @@ pub struct ChartSummary {
     pub p50_min_ms: Option<f64>,
     pub p50_avg_ms: Option<f64>,
     pub p95_max_ms: Option<f64>,
+}
+
+/// A health-document service over a chart's range, in numbers: the services chart's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub name: String,
+    pub checks: i64,
+    pub unhealthy: i64,
+    pub avg_ms: Option<f64>,
+    pub max_ms: Option<f64>,
 }
 
 /// One day of a monitor: the uptime bars' table fallback.
@@ -459,6 +557,43 @@ mod tests {
         d.interval = "5m".into();
         let spec = MonitorSpec::parse(&d).unwrap();
         assert_eq!(MonitorSpec::parse(&spec.to_draft()).unwrap(), spec);
+    }
+
+    #[test]
+    fn alerting_defaults_to_the_routing_and_nothing_else() {
+        let spec = MonitorSpec::parse(&draft("http", "https://example.com")).unwrap();
+        assert_eq!(spec.alerting, Alerting::default());
+        let mut d = draft("http", "https://example.com");
+        d.alert_channels = Some(vec![" pager ".into(), "".into(), "ops slack".into(), "pager".into()]);
+        d.reminder = "30m".into();
+        d.incident_after = "15m".into();
+        let spec = MonitorSpec::parse(&d).unwrap();
+        assert_eq!(spec.alerting.channels, Some(vec!["ops slack".to_owned(), "pager".to_owned()]));
+        assert_eq!(spec.alerting.reminder_s, Some(1800));
+        assert_eq!(
+            spec.alerting.incident,
+            Some(IncidentRule { after_s: 900, severity: Severity::new("s", 2).unwrap() })
+        );
+        assert_eq!(MonitorSpec::parse(&spec.to_draft()).unwrap(), spec);
+        d.reminder = "off".into();
+        d.incident_after = "".into();
+        d.incident_severity = Some(1);
+        assert_eq!(refusal(&d).0, "incident_after");
+        d.incident_after = "10m".into();
+        d.incident_severity = Some(7);
+        assert_eq!(refusal(&d), ("incident_severity".into(), "Severity 7 does not exist: use 1 (worst) to 4.".into()));
+        d.incident_severity = None;
+        d.reminder = "20s".into();
+        assert_eq!(refusal(&d), ("reminder".into(), "\"20s\" is outside 1 min to 24 h.".into()));
+    }
+
+    #[test]
+    fn pitwall_watches_itself_with_no_target_or_conditions() {
+        assert!(MonitorSpec::parse(&draft("pitwall", "")).is_ok());
+        assert_eq!(refusal(&draft("pitwall", "https://x")).0, "target");
+        let mut d = draft("pitwall", "");
+        d.conditions = vec!["[STATUS] == 200".into()];
+        assert_eq!(refusal(&d).0, "conditions");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The monitor form, for adding and for editing: every field of a definition, "Check now" to
 //! run the check as typed and see each condition's outcome before saving.
 
-use super::super::api::{CheckNow, CheckPreview, SaveMonitor};
+use super::super::api::{channel_names, CheckNow, CheckPreview, SaveMonitor};
 use super::super::model::{MonitorDraft, MonitorKind};
 use super::state_class;
 use crate::ui::{field_message, last_error, FieldError, FormError};
@@ -41,6 +41,11 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
     let successes = text(&draft.success_threshold.map(|n| n.to_string()).unwrap_or_default());
     let follow = RwSignal::new(draft.follow_redirects.unwrap_or(true));
     let verify = RwSignal::new(draft.verify_tls.unwrap_or(true));
+    let custom_routing = RwSignal::new(draft.alert_channels.is_some());
+    let chosen = RwSignal::new(draft.alert_channels.clone().unwrap_or_default());
+    let reminder = text(&draft.reminder);
+    let incident_after = text(&draft.incident_after);
+    let incident_severity = text(&draft.incident_severity.unwrap_or(2).to_string());
     let current = move || MonitorDraft {
         name: name.get_untracked(),
         kind: kind.get_untracked(),
@@ -56,6 +61,12 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
         verify_tls: Some(verify.get_untracked()),
         failure_threshold: failures.get_untracked().trim().parse().ok(),
         success_threshold: successes.get_untracked().trim().parse().ok(),
+        alert_channels: custom_routing.get_untracked().then(|| chosen.get_untracked()),
+        reminder: reminder.get_untracked(),
+        incident_after: incident_after.get_untracked(),
+        incident_severity: (!incident_after.get_untracked().trim().is_empty())
+            .then(|| incident_severity.get_untracked().parse().ok())
+            .flatten(),
     };
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
@@ -68,6 +79,8 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
     };
     let is_http = move || kind.get() == "http";
     let is_push = move || kind.get() == "push";
+    // Push monitors are told, and Pitwall checks itself: neither has a target or conditions.
+    let has_target = move || !matches!(kind.get().as_str(), "push" | "pitwall");
     let area = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
         let id = format!("field-monitor-{field}");
         view! {
@@ -124,9 +137,7 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
                 </select>
                 <FieldError id="field-monitor-kind-msg".to_owned() message=field_message(error, "kind") />
             </div>
-            <Show when=move || {
-                !is_push()
-            }>
+            <Show when=has_target>
                 {input(
                     "Target",
                     "target",
@@ -178,9 +189,7 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
                     "Verify the TLS certificate"
                 </label>
             </Show>
-            <Show when=move || {
-                !is_push()
-            }>
+            <Show when=has_target>
                 {area(
                     "Conditions",
                     "conditions",
@@ -196,6 +205,29 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
                 "Consecutive checks (default 3; 1 for push).",
             )}
             {input("Successes before up", "success_threshold", successes, "Consecutive checks (default 2).")}
+            <AlertingFields custom_routing chosen error />
+            {input("Remind while down", "reminder", reminder, "e.g. 30m: the alert again every so often; empty: off.")}
+            {input(
+                "Declare an incident after",
+                "incident_after",
+                incident_after,
+                "e.g. 15m down: an incident is declared and linked here; empty: never.",
+            )}
+            <div class="field">
+                <label for="field-monitor-incident_severity">"Incident severity"</label>
+                <select
+                    id="field-monitor-incident_severity"
+                    name="incident_severity"
+                    prop:value=move || incident_severity.get()
+                    on:change=move |ev| incident_severity.set(event_target_value(&ev))
+                >
+                    {(1..=4).map(|n| view! { <option value=n.to_string()>{format!("Sev{n}")}</option> }).collect_view()}
+                </select>
+                <FieldError
+                    id="field-monitor-incident_severity-msg".to_owned()
+                    message=field_message(error, "incident_severity")
+                />
+            </div>
             <FormError error />
             <div class="actions">
                 <button
@@ -214,6 +246,91 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
             </div>
         </form>
         {move || check.value().get().and_then(Result::ok).map(|preview| view! { <Preview preview /> })}
+    }
+}
+
+/// Where this monitor's alerts go: the default routing, or only the ticked channels.
+#[component]
+fn AlertingFields(
+    custom_routing: RwSignal<bool>,
+    chosen: RwSignal<Vec<String>>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let names = Resource::new(|| (), |_| channel_names());
+    let toggle = move |name: String, on: bool| {
+        chosen.update(|list| {
+            list.retain(|n| n != &name);
+            if on {
+                list.push(name);
+            }
+        })
+    };
+    view! {
+        <fieldset class="field wide" aria-describedby="field-monitor-alert_channels-msg">
+            <legend>"Alerts"</legend>
+            <label class="check">
+                <input
+                    type="radio"
+                    name="routing"
+                    value="default"
+                    prop:checked=move || !custom_routing.get()
+                    on:change=move |_| custom_routing.set(false)
+                />
+                "Default routing: down to every channel, degraded to those taking degraded alerts"
+            </label>
+            <label class="check">
+                <input
+                    type="radio"
+                    name="routing"
+                    value="custom"
+                    prop:checked=move || custom_routing.get()
+                    on:change=move |_| custom_routing.set(true)
+                />
+                "Only these channels (down and degraded alike; none ticked: this monitor alerts nobody)"
+            </label>
+            <Show when=move || custom_routing.get()>
+                <Suspense fallback=|| {
+                    view! { <p class="loading">"Loading channels…"</p> }
+                }>
+                    {move || Suspend::new(async move {
+                        match names.await {
+                            Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                            Ok(list) if list.is_empty() => {
+                                view! { <p class="hint">"No channels yet: add them under Settings → Alerts."</p> }
+                                    .into_any()
+                            }
+                            Ok(list) => {
+                                list.into_iter()
+                                    .map(|name| {
+                                        let (checked, changed) = (name.clone(), name.clone());
+                                        view! {
+                                            <label class="check">
+                                                <input
+                                                    type="checkbox"
+                                                    name="alert_channels"
+                                                    value=name.clone()
+                                                    prop:checked=move || chosen.with(|l| l.contains(&checked))
+                                                    on:change=move |ev| toggle(
+                                                        changed.clone(),
+                                                        event_target_checked(&ev),
+                                                    )
+                                                />
+                                                {name}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+            </Show>
+            <FieldError
+                id="field-monitor-alert_channels-msg".to_owned()
+                message=field_message(error, "alert_channels")
+            />
+        </fieldset>
     }
 }
 

@@ -3,17 +3,19 @@
 
 mod alerts;
 mod caches;
+mod charts;
 mod form;
 
 pub use alerts::AlertsPage;
 pub use caches::CachesPage;
 
 use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
-use super::model::{ChartSummary, DayUptime, MonitorDraft, MonitorKind, MonitorState, MonitorView};
+use super::model::{MonitorDraft, MonitorKind, MonitorState, MonitorView};
 use crate::auth::access::can;
 use crate::auth::model::Permission;
 use crate::error::AppError;
 use crate::ui::{last_error, ErrorPanel, FormError, PageHeader, Timestamp};
+use charts::{Charts, Sparkline};
 use form::MonitorForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,7 +30,27 @@ pub(super) fn state_class(state: MonitorState) -> &'static str {
     }
 }
 
-fn percent(value: Option<f64>) -> String {
+/// Where a monitor's alerts go and what a long outage does, in a sentence.
+fn alerting_text(alerting: &super::model::Alerting) -> String {
+    let mut text = match &alerting.channels {
+        None => "default routing".to_owned(),
+        Some(names) if names.is_empty() => "to nobody (no channel chosen)".to_owned(),
+        Some(names) => format!("only to {}", names.join(", ")),
+    };
+    if let Some(every) = alerting.reminder_s {
+        text.push_str(&format!("; reminded every {} while down", crate::ui::human_duration(every.into())));
+    }
+    if let Some(rule) = alerting.incident {
+        text.push_str(&format!(
+            "; a {} incident after {} down",
+            rule.severity.label(),
+            crate::ui::human_duration(rule.after_s.into())
+        ));
+    }
+    text
+}
+
+pub(super) fn percent(value: Option<f64>) -> String {
     value.map(|u| format!("{u:.2} %")).unwrap_or_else(|| "–".into())
 }
 
@@ -63,42 +85,83 @@ pub fn MonitorsPage() -> impl IntoView {
     }
 }
 
+/// The monitors, filtered by state and by a part of the name as the reader types.
 #[component]
 fn MonitorTable(list: Vec<MonitorView>) -> impl IntoView {
+    let state = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let list = StoredValue::new(list);
+    let shown = move || {
+        let (state, name) = (state.get(), name.get().to_lowercase());
+        list.get_value()
+            .into_iter()
+            .filter(|m| state.is_empty() || m.state.as_str() == state)
+            .filter(|m| name.is_empty() || m.name.to_lowercase().contains(&name))
+            .collect::<Vec<_>>()
+    };
     view! {
+        <div class="filters" role="search" aria-label="Filter monitors">
+            <label>
+                "State "
+                <select
+                    name="state"
+                    prop:value=move || state.get()
+                    on:change=move |ev| state.set(event_target_value(&ev))
+                >
+                    <option value="">"All"</option>
+                    {MonitorState::ALL
+                        .iter()
+                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>"Name " <input type="search" name="q" bind:value=name placeholder="part of a name" /></label>
+        </div>
         <table class="list monitors">
             <thead>
                 <tr>
                     <th scope="col">"Monitor"</th>
                     <th scope="col">"Kind"</th>
                     <th scope="col">"State"</th>
-                    <th scope="col">"Up (24 h)"</th>
+                    <th scope="col">"Up (24 h / 30 d)"</th>
                     <th scope="col">"Response"</th>
+                    <th scope="col">"Last 24 h"</th>
                     <th scope="col">"Last result"</th>
                 </tr>
             </thead>
             <tbody>
-                {list
-                    .into_iter()
-                    .map(|m| {
-                        view! {
-                            <tr>
-                                <td>
-                                    <a href=format!("/monitors/{}", m.id)>{m.name.clone()}</a>
-                                </td>
-                                <td>{m.kind.label()}</td>
-                                <td>
-                                    <span class=state_class(m.state)>{m.state.label()}</span>
-                                </td>
-                                <td>{percent(m.uptime_24h)}</td>
-                                <td>{milliseconds(m.last_response_ms)}</td>
-                                <td>{m.last_message.clone()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
+                {move || {
+                    shown()
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!("/monitors/{}", m.id)>{m.name.clone()}</a>
+                                    </td>
+                                    <td>{m.kind.label()}</td>
+                                    <td>
+                                        <span class=state_class(m.state)>{m.state.label()}</span>
+                                    </td>
+                                    <td>{format!("{} / {}", percent(m.uptime_24h), percent(m.uptime_30d))}</td>
+                                    <td>{milliseconds(m.last_response_ms)}</td>
+                                    <td>
+                                        <Sparkline points=m.sparkline_24h.clone() />
+                                    </td>
+                                    <td>{m.last_message.clone()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()
+                }}
             </tbody>
         </table>
+        <p class="hint" aria-live="polite">
+            {move || {
+                let (shown, all) = (shown().len(), list.with_value(Vec::len));
+                if shown == all { String::new() } else { format!("{shown} of {all} monitors shown.") }
+            }}
+        </p>
     }
 }
 
@@ -146,7 +209,7 @@ pub fn MonitorPage() -> impl IntoView {
 
 #[component]
 fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView {
-    let MonitorPageData { monitor: m, results, events, draft, summary_24h, days } = detail;
+    let MonitorPageData { monitor: m, results, events, draft, summary_24h, days, services_24h } = detail;
     let pause = ServerAction::<PauseMonitor>::new();
     crate::ui::reload_on_success(pause.value(), reload);
     let pause_error = last_error(pause.value());
@@ -231,6 +294,19 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                         m.thresholds.successes,
                     )}
                 </dd>
+                <dt>"Alerts"</dt>
+                <dd>{alerting_text(&m.alerting)}</dd>
+                {m
+                    .incident_id
+                    .map(|incident| {
+                        view! {
+                            <dt>"Incident"</dt>
+                            <dd>
+                                <a href=format!("/incidents/{incident}")>{format!("#{incident}")}</a>
+                                " (declared for its outage)"
+                            </dd>
+                        }
+                    })}
                 <dt>"Up (24 h / 30 d)"</dt>
                 <dd>{format!("{} / {}", percent(m.uptime_24h), percent(m.uptime_30d))}</dd>
                 <dt>"Last result"</dt>
@@ -269,7 +345,7 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                 <FormError error=remove_error />
             </Show>
         </section>
-        <Charts id=m.id summary=summary_24h days />
+        <Charts id=m.id summary=summary_24h days services=services_24h />
         <Events events />
         <Results results />
         {draft
@@ -281,102 +357,6 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                     </section>
                 }
             })}
-    }
-}
-
-const RANGES: [(&str, &str); 5] = [("1h", "1 h"), ("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("90d", "90 d")];
-
-/// Response time and daily uptime as SVG (light or dark as the reader's system is), with the
-/// numbers beside them and the days as a table for screen readers and terminals.
-#[component]
-fn Charts(id: i64, summary: ChartSummary, days: Vec<DayUptime>) -> impl IntoView {
-    let range = RwSignal::new("24h");
-    let src = move |kind: &str, theme: &str| {
-        format!("/monitors/{id}/chart.svg?kind={kind}&range={}&theme={theme}", range.get())
-    };
-    let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "–".into());
-    view! {
-        <section class="card wide" aria-labelledby="charts-heading">
-            <h2 id="charts-heading">"Response time and uptime"</h2>
-            <div class="actions" role="group" aria-label="Chart range">
-                {RANGES
-                    .into_iter()
-                    .map(|(value, label)| {
-                        view! {
-                            <button
-                                type="button"
-                                class="secondary"
-                                aria-pressed=move || (range.get() == value).to_string()
-                                on:click=move |_| range.set(value)
-                            >
-                                {label}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <picture>
-                <source media="(prefers-color-scheme: dark)" srcset=move || src("response", "dark") />
-                <img
-                    class="chart"
-                    src=move || src("response", "light")
-                    alt=move || format!("Response time (p50 and p95) over {}, the state beneath", range.get())
-                    width="720"
-                    height="260"
-                />
-            </picture>
-            <p class="chart-summary">
-                {format!(
-                    "Last 24 h: {} checks, {} up, p50 from {} (avg {}), p95 at most {}.",
-                    summary.checks,
-                    percent(summary.uptime),
-                    ms(summary.p50_min_ms),
-                    ms(summary.p50_avg_ms),
-                    ms(summary.p95_max_ms),
-                )}
-            </p>
-            <picture>
-                <source media="(prefers-color-scheme: dark)" srcset=move || src("uptime", "dark") />
-                <img
-                    class="chart"
-                    src=move || src("uptime", "light")
-                    alt=move || format!("Uptime per day over {}", range.get())
-                    width="720"
-                    height="120"
-                />
-            </picture>
-            <details>
-                <summary>"Uptime per day (table)"</summary>
-                <table class="list">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Day (UTC)"</th>
-                            <th scope="col">"Checks"</th>
-                            <th scope="col">"Up"</th>
-                            <th scope="col">"Down checks"</th>
-                            <th scope="col">"In maintenance"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {days
-                            .into_iter()
-                            .rev()
-                            .map(|d| {
-                                view! {
-                                    <tr>
-                                        <td>{d.day.to_string()}</td>
-                                        <td>{d.checks}</td>
-                                        <td>{percent(d.uptime)}</td>
-                                        <td>{d.down}</td>
-                                        <td>{d.in_maintenance}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </details>
-        </section>
     }
 }
 

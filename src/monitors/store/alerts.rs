@@ -177,22 +177,58 @@ async fn enqueue(
     Ok(())
 }
 
-/// Writes a state change's message for every channel it goes to, in the caller's transaction:
-/// down (and recovering from down) to every channel; degraded (and recovering from it), and the
-/// cache rules, to those that take degraded alerts.
+/// Writes a state change's message for every channel it goes to, in the caller's transaction.
+/// A monitor with its own routing alerts its channels alone; otherwise down (and recovering
+/// from down) goes to every channel, degraded (and recovering from it) and the cache rules to
+/// those that take degraded alerts.
 pub async fn enqueue_change(
     conn: &mut PgConnection,
     monitor_id: Option<i64>,
     message: &Message,
     degraded_only: bool,
 ) -> Result<(), AppError> {
-    let channels =
-        sqlx::query_scalar!("SELECT id FROM alert_channels WHERE on_degraded OR NOT $1 ORDER BY id", degraded_only)
-            .fetch_all(&mut *conn)
-            .await?;
+    let channels = sqlx::query_scalar!(
+        r#"SELECT c.id FROM alert_channels c
+           WHERE CASE WHEN COALESCE((SELECT custom_routing FROM monitors WHERE id = $2), FALSE)
+                      THEN EXISTS (SELECT 1 FROM monitor_alert_channels r WHERE r.monitor_id = $2 AND r.channel_id = c.id)
+                      ELSE c.on_degraded OR NOT $1 END
+           ORDER BY c.id"#,
+        degraded_only,
+        monitor_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     for channel in channels {
         enqueue(conn, channel, monitor_id, message).await?;
     }
+    Ok(())
+}
+
+/// Sets a monitor's routing in the caller's transaction: `None` is the default routing, a list
+/// of channel names replaces it (an unknown name is refused at the field).
+pub async fn set_routing(
+    conn: &mut PgConnection,
+    monitor_id: i64,
+    channels: Option<&[String]>,
+) -> Result<(), AppError> {
+    sqlx::query!("DELETE FROM monitor_alert_channels WHERE monitor_id = $1", monitor_id).execute(&mut *conn).await?;
+    let names = channels.unwrap_or_default();
+    let found =
+        sqlx::query!("SELECT id, name FROM alert_channels WHERE name = ANY($1)", names).fetch_all(&mut *conn).await?;
+    if let Some(unknown) = names.iter().find(|name| !found.iter().any(|f| &f.name == *name)) {
+        return Err(AppError::validation("alert_channels", format!("There is no alert channel named {unknown:?}.")));
+    }
+    let ids: Vec<i64> = found.iter().map(|f| f.id).collect();
+    sqlx::query!(
+        "INSERT INTO monitor_alert_channels (monitor_id, channel_id) SELECT $1, unnest($2::bigint[])",
+        monitor_id,
+        &ids
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("UPDATE monitors SET custom_routing = $2 WHERE id = $1", monitor_id, channels.is_some())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -4,13 +4,14 @@
 
 pub mod alerts;
 pub mod caches;
+pub mod outages;
 pub mod rollups;
 
 use super::alerts::Change as StateChange;
 use super::check::Verdict;
 use super::model::{
-    redact_target, CheckResult, Condition, HttpSettings, MonitorEvent, MonitorKind, MonitorSpec, MonitorState,
-    MonitorView, Outcome, Thresholds, Tracker,
+    redact_target, Alerting, CheckResult, Condition, HttpSettings, IncidentRule, MonitorEvent, MonitorKind,
+    MonitorSpec, MonitorState, MonitorView, Outcome, Thresholds, Tracker,
 };
 use crate::error::AppError;
 use crate::server::audit_trail::{self, Caller, Change};
@@ -30,6 +31,14 @@ fn unique_name(err: sqlx::Error, name: &str) -> AppError {
         }
         _ => err.into(),
     }
+}
+
+/// What a view shows beside the row: uptimes and the sparkline, read from results and rollups.
+#[derive(Default)]
+struct Figures {
+    uptime_24h: Option<f64>,
+    uptime_30d: Option<f64>,
+    sparkline_24h: Vec<Option<f64>>,
 }
 
 /// A monitor row as the scheduler and the views read it.
@@ -54,6 +63,13 @@ struct Row {
     last_checked_at: Option<DateTime<Utc>>,
     last_response_ms: Option<i32>,
     last_message: String,
+    custom_routing: bool,
+    /// The channels of a custom routing, by name.
+    channels: Vec<String>,
+    reminder_s: Option<i32>,
+    incident_after_s: Option<i32>,
+    incident_severity: Option<i16>,
+    incident_id: Option<i64>,
 }
 
 impl Row {
@@ -72,6 +88,21 @@ impl Row {
                 failures: self.failure_threshold as u32,
                 successes: self.success_threshold as u32,
             },
+            alerting: self.alerting(),
+        }
+    }
+
+    fn alerting(&self) -> Alerting {
+        let incident = match (self.incident_after_s, self.incident_severity) {
+            (Some(after_s), Some(level)) => crate::incidents::model::Severity::new("incident_severity", level.into())
+                .ok()
+                .map(|severity| IncidentRule { after_s: after_s as u32, severity }),
+            _ => None,
+        };
+        Alerting {
+            channels: self.custom_routing.then(|| self.channels.clone()),
+            reminder_s: self.reminder_s.map(|s| s as u32),
+            incident,
         }
     }
 
@@ -83,7 +114,7 @@ impl Row {
         }
     }
 
-    fn view(&self, (uptime_24h, uptime_30d): (Option<f64>, Option<f64>)) -> MonitorView {
+    fn view(&self, figures: Figures) -> MonitorView {
         let spec = self.spec();
         MonitorView {
             id: self.id,
@@ -105,20 +136,24 @@ impl Row {
             last_checked_at: self.last_checked_at,
             last_response_ms: self.last_response_ms.map(|ms| ms.max(0) as u32),
             last_message: self.last_message.clone(),
-            uptime_24h,
-            uptime_30d,
+            uptime_24h: figures.uptime_24h,
+            uptime_30d: figures.uptime_30d,
+            sparkline_24h: figures.sparkline_24h,
             push_path: self.push_key.as_ref().map(|key| format!("/api/v1/monitors/{key}/push")),
+            alerting: spec.alerting,
+            incident_id: self.incident_id,
         }
     }
 
     /// What the audit trail keeps of a definition: no secrets.
     fn audited(&self) -> Value {
-        let view = self.view((None, None));
+        let view = self.view(Figures::default());
         json!({
             "name": view.name, "kind": view.kind, "target": view.target, "method": view.method,
             "headers": view.header_names, "interval_s": view.interval_s, "timeout_s": view.timeout_s,
             "grace_s": view.grace_s, "conditions": view.conditions, "thresholds": view.thresholds,
             "follow_redirects": view.follow_redirects, "verify_tls": view.verify_tls, "paused": view.paused,
+            "alerting": view.alerting,
         })
     }
 }
@@ -129,34 +164,58 @@ macro_rules! select_monitors {
             Row,
             r#"SELECT id, name, kind, target, http, interval_s, timeout_s, grace_s, conditions, failure_threshold,
                     success_threshold, push_key, state, state_since AS "state_since: DateTime<Utc>", paused, bad_streak,
-                    good_streak, last_checked_at AS "last_checked_at: DateTime<Utc>", last_response_ms, last_message
+                    good_streak, last_checked_at AS "last_checked_at: DateTime<Utc>", last_response_ms, last_message,
+                    custom_routing,
+                    ARRAY(SELECT c.name FROM monitor_alert_channels r JOIN alert_channels c ON c.id = r.channel_id
+                          WHERE r.monitor_id = monitors.id ORDER BY c.name) AS "channels!",
+                    reminder_s, incident_after_s, incident_severity, incident_id
              FROM monitors "# + $tail
             $(, $arg)*
         )
     };
 }
 
-/// The share of the last 24 hours' checks that were up (degraded counts half), per monitor.
+/// The share of the last 24 hours' checks that were up (degraded counts half), per monitor:
+/// the minute rollups up to the last rollup's mark, the raw results after it (a few minutes'
+/// worth), so a list never scans a day of raw results and still counts the latest check.
 async fn uptimes_24h(pool: &PgPool, ids: &[i64]) -> Result<std::collections::HashMap<i64, f64>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT monitor_id AS "monitor_id!",
-                  (100.0 * (count(*) FILTER (WHERE outcome = 'up') + 0.5 * count(*) FILTER (WHERE outcome = 'degraded'))
-                   / count(*))::float8 AS "uptime!"
-           FROM monitor_results
-           WHERE monitor_id = ANY($1) AND at > now() - interval '24 hours' AND NOT in_maintenance
-           GROUP BY monitor_id"#,
+        r#"WITH mark AS (
+               SELECT GREATEST(COALESCE((SELECT date_trunc('minute', rolled_from, 'UTC') FROM monitor_rollup_marks
+                                         WHERE size = 'minute'), now() - interval '24 hours'),
+                               now() - interval '24 hours') AS since),
+           counts AS (
+               SELECT monitor_id, up, degraded, down FROM monitor_rollups, mark
+               WHERE monitor_id = ANY($1) AND size = 'minute' AND bucket >= now() - interval '24 hours' AND bucket < mark.since
+               UNION ALL
+               SELECT monitor_id, (outcome = 'up')::int, (outcome = 'degraded')::int, (outcome = 'down')::int
+               FROM monitor_results, mark
+               WHERE monitor_id = ANY($1) AND at >= mark.since AND NOT in_maintenance)
+           SELECT monitor_id AS "monitor_id!",
+                  (100.0 * (sum(up) + 0.5 * sum(degraded)) / NULLIF(sum(up) + sum(degraded) + sum(down), 0))::float8 AS uptime
+           FROM counts GROUP BY monitor_id"#,
         ids
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.monitor_id, r.uptime)).collect())
+    Ok(rows.into_iter().filter_map(|r| Some((r.monitor_id, r.uptime?))).collect())
 }
 
 async fn views(pool: &PgPool, rows: Vec<Row>) -> Result<Vec<MonitorView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let day = uptimes_24h(pool, &ids).await?;
     let month = rollups::uptimes(pool, &ids, 30).await?;
-    Ok(rows.iter().map(|r| r.view((day.get(&r.id).copied(), month.get(&r.id).copied()))).collect())
+    let mut sparklines = rollups::sparklines(pool, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            r.view(Figures {
+                uptime_24h: day.get(&r.id).copied(),
+                uptime_30d: month.get(&r.id).copied(),
+                sparkline_24h: sparklines.remove(&r.id).unwrap_or_default(),
+            })
+        })
+        .collect())
 }
 
 /// Every monitor, the worst state first, then by name.
@@ -226,8 +285,9 @@ pub async fn create(
     let mut tx = pool.begin().await?;
     let id = sqlx::query_scalar!(
         "INSERT INTO monitors (name, kind, target, http, interval_s, timeout_s, grace_s, conditions,
-                               failure_threshold, success_threshold, push_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                               failure_threshold, success_threshold, push_key, reminder_s, incident_after_s,
+                               incident_severity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         spec.name,
         spec.kind.as_str(),
         spec.target,
@@ -239,10 +299,14 @@ pub async fn create(
         spec.thresholds.failures as i32,
         spec.thresholds.successes as i32,
         push_key,
+        spec.alerting.reminder_s.map(|s| s as i32),
+        spec.alerting.incident.map(|rule| rule.after_s as i32),
+        spec.alerting.incident.map(|rule| i16::from(rule.severity.level())),
     )
     .fetch_one(&mut *tx)
     .await
     .map_err(|err| unique_name(err, &spec.name))?;
+    alerts::set_routing(&mut tx, id, spec.alerting.channels.as_deref()).await?;
     // Push monitors are due when their silence runs out: one interval and the grace from now.
     let first_s = if spec.kind == MonitorKind::Push {
         f64::from(spec.interval_s + spec.grace_s)
@@ -267,7 +331,8 @@ pub async fn update(pool: &PgPool, caller: &Caller, id: i64, spec: &MonitorSpec)
     }
     sqlx::query!(
         "UPDATE monitors SET name = $2, target = $3, http = $4, interval_s = $5, timeout_s = $6, grace_s = $7,
-                conditions = $8, failure_threshold = $9, success_threshold = $10, updated_at = now()
+                conditions = $8, failure_threshold = $9, success_threshold = $10, reminder_s = $11,
+                incident_after_s = $12, incident_severity = $13, updated_at = now()
          WHERE id = $1",
         id,
         spec.name,
@@ -279,10 +344,14 @@ pub async fn update(pool: &PgPool, caller: &Caller, id: i64, spec: &MonitorSpec)
         &spec.condition_texts(),
         spec.thresholds.failures as i32,
         spec.thresholds.successes as i32,
+        spec.alerting.reminder_s.map(|s| s as i32),
+        spec.alerting.incident.map(|rule| rule.after_s as i32),
+        spec.alerting.incident.map(|rule| i16::from(rule.severity.level())),
     )
     .execute(&mut *tx)
     .await
     .map_err(|err| unique_name(err, &spec.name))?;
+    alerts::set_routing(&mut tx, id, spec.alerting.channels.as_deref()).await?;
     let after = select_monitors!("WHERE id = $1", id).fetch_one(&mut *tx).await?;
     audit_trail::record(
         &mut tx,
@@ -465,7 +534,8 @@ async fn write_verdict(
     sqlx::query!(
         "UPDATE monitors SET state = $2, bad_streak = $3, good_streak = $4, last_checked_at = now(),
                 last_response_ms = $5, last_message = $6,
-                state_since = CASE WHEN state = $2 THEN state_since ELSE now() END
+                state_since = CASE WHEN state = $2 THEN state_since ELSE now() END,
+                reminded_at = CASE WHEN state = $2 THEN reminded_at END
          WHERE id = $1",
         current.id,
         tracker.state.as_str(),
@@ -494,6 +564,9 @@ async fn write_verdict(
     if let (false, Some(message)) = (muted, change.message()) {
         let degraded_only = before != MonitorState::Down && after != MonitorState::Down;
         alerts::enqueue_change(conn, Some(current.id), &message, degraded_only).await?;
+    }
+    if let (MonitorState::Down, MonitorState::Up, Some(incident)) = (before, after, current.incident_id) {
+        outages::note_recovery(conn, incident, &change).await?;
     }
     Ok(Some((before, after)))
 }

@@ -1,7 +1,10 @@
-//! All SQL of the rollups: minutes and hours from the raw results, days from the hours, one
-//! process at a time; what charts and long-range uptime read; their retention.
+//! All SQL of the rollups: minutes and hours from the raw results, days from the hours (for
+//! the checks and for each health-document service), one process at a time; what charts and
+//! long-range uptime read, with the annotations they draw (maintenance windows, incidents and
+//! flag versions, read from their domains' tables); their retention.
 
 use crate::error::AppError;
+use crate::monitors::charts::Annotations;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -36,6 +39,17 @@ impl Bucket {
         let counted = self.up + self.degraded + self.down;
         (counted > 0).then(|| 100.0 * (f64::from(self.up) + 0.5 * f64::from(self.degraded)) / f64::from(counted))
     }
+}
+
+/// One bucket of one health-document service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePoint {
+    pub service: String,
+    pub at: DateTime<Utc>,
+    pub checks: i32,
+    pub unhealthy: i32,
+    pub avg_ms: Option<f64>,
+    pub max_ms: Option<f64>,
 }
 
 /// Brings every rollup up to date; returns the buckets written, or 0 when another process is at it.
@@ -74,6 +88,42 @@ pub async fn roll_up(pool: &PgPool) -> Result<u64, AppError> {
         .await?
         .rows_affected();
     }
+    for size in [BucketSize::Minute, BucketSize::Hour] {
+        written += sqlx::query!(
+            r#"INSERT INTO monitor_service_rollups (monitor_id, service, size, bucket, checks, unhealthy, avg_ms, max_ms)
+               SELECT r.monitor_id, s.value->>'name', $1::text, date_trunc($1, r.at, 'UTC'), count(*),
+                      count(*) FILTER (WHERE (s.value->>'healthy')::boolean IS NOT TRUE),
+                      avg((s.value->>'response_ms')::float8), max((s.value->>'response_ms')::float8)
+               FROM monitor_results r CROSS JOIN LATERAL jsonb_array_elements(r.services) s
+               WHERE jsonb_typeof(r.services) = 'array' AND r.services <> '[]'::jsonb AND s.value ? 'name'
+                 AND r.at >= date_trunc($1, COALESCE((SELECT rolled_from FROM monitor_rollup_marks WHERE size = $1),
+                                                     now() - interval '48 hours'), 'UTC')
+               GROUP BY r.monitor_id, s.value->>'name', date_trunc($1, r.at, 'UTC')
+               ON CONFLICT (monitor_id, size, bucket, service) DO UPDATE SET
+                   checks = EXCLUDED.checks, unhealthy = EXCLUDED.unhealthy, avg_ms = EXCLUDED.avg_ms,
+                   max_ms = EXCLUDED.max_ms"#,
+            size.as_str()
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    written += sqlx::query!(
+        r#"INSERT INTO monitor_service_rollups (monitor_id, service, size, bucket, checks, unhealthy, avg_ms, max_ms)
+           SELECT monitor_id, service, 'day', date_trunc('day', bucket, 'UTC'), sum(checks), sum(unhealthy),
+                  sum(avg_ms * checks) / NULLIF(sum(checks) FILTER (WHERE avg_ms IS NOT NULL), 0), max(max_ms)
+           FROM monitor_service_rollups
+           WHERE size = 'hour'
+             AND bucket >= date_trunc('day', COALESCE((SELECT rolled_from FROM monitor_rollup_marks WHERE size = 'day'),
+                                                      now() - interval '48 hours'), 'UTC')
+           GROUP BY monitor_id, service, date_trunc('day', bucket, 'UTC')
+           ON CONFLICT (monitor_id, size, bucket, service) DO UPDATE SET
+               checks = EXCLUDED.checks, unhealthy = EXCLUDED.unhealthy, avg_ms = EXCLUDED.avg_ms,
+               max_ms = EXCLUDED.max_ms"#
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     // Days from hours: the medians' median and the worst p95, close enough for a 90-day bar.
     written += sqlx::query!(
         r#"INSERT INTO monitor_rollups (monitor_id, size, bucket, checks, up, degraded, down, in_maintenance, p50_ms, p95_ms, max_ms)
@@ -118,6 +168,22 @@ pub async fn series(pool: &PgPool, id: i64, size: BucketSize, from: DateTime<Utc
     .await?)
 }
 
+/// The median response time of each of the last 24 hours per monitor, oldest first.
+pub async fn sparklines(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, Vec<Option<f64>>>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT m.id AS "monitor_id!", array_agg(r.p50_ms ORDER BY h.hour) AS "p50!: Vec<Option<f64>>"
+           FROM unnest($1::bigint[]) AS m(id)
+           CROSS JOIN generate_series(date_trunc('hour', now(), 'UTC') - interval '23 hours',
+                                      date_trunc('hour', now(), 'UTC'), interval '1 hour') AS h(hour)
+           LEFT JOIN monitor_rollups r ON r.monitor_id = m.id AND r.size = 'hour' AND r.bucket = h.hour
+           GROUP BY m.id"#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.monitor_id, r.p50)).collect())
+}
+
 /// Uptime over the last `days` days per monitor, from the day rollups.
 pub async fn uptimes(pool: &PgPool, ids: &[i64], days: i32) -> Result<HashMap<i64, f64>, AppError> {
     let rows = sqlx::query!(
@@ -134,12 +200,30 @@ pub async fn uptimes(pool: &PgPool, ids: &[i64], days: i32) -> Result<HashMap<i6
     Ok(rows.into_iter().filter_map(|r| Some((r.monitor_id, r.uptime?))).collect())
 }
 
-/// Maintenance windows that overlap `from`…now, for the charts to shade.
-pub async fn maintenance_spans(
+/// A monitor's service buckets of one size from `from` on, oldest first.
+pub async fn service_series(
     pool: &PgPool,
+    id: i64,
+    size: BucketSize,
     from: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
-    let rows = sqlx::query!(
+) -> Result<Vec<ServicePoint>, AppError> {
+    Ok(sqlx::query_as!(
+        ServicePoint,
+        r#"SELECT service, bucket AS "at: DateTime<Utc>", checks, unhealthy, avg_ms, max_ms
+           FROM monitor_service_rollups WHERE monitor_id = $1 AND size = $2 AND bucket >= $3 ORDER BY bucket, service"#,
+        id,
+        size.as_str(),
+        from as _
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// What the time charts draw over `from`…now: maintenance windows and incidents that overlap
+/// it, flag versions written in it (at most the latest 200). Read-only uses of the maintenance,
+/// incidents and flags tables.
+pub async fn annotations(pool: &PgPool, from: DateTime<Utc>) -> Result<Annotations, AppError> {
+    let maintenance = sqlx::query!(
         r#"SELECT actual_start AS "start!: DateTime<Utc>", COALESCE(actual_end, now()) AS "end!: DateTime<Utc>"
            FROM maintenance_windows
            WHERE actual_start IS NOT NULL AND COALESCE(actual_end, now()) >= $1
@@ -148,7 +232,25 @@ pub async fn maintenance_spans(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.start, r.end)).collect())
+    let incidents = sqlx::query!(
+        r#"SELECT started_at AS "start!: DateTime<Utc>", COALESCE(resolved_at, now()) AS "end!: DateTime<Utc>"
+           FROM incidents WHERE COALESCE(resolved_at, now()) >= $1 ORDER BY started_at"#,
+        from as _
+    )
+    .fetch_all(pool)
+    .await?;
+    let flag_changes = sqlx::query_scalar!(
+        r#"SELECT changed_at AS "at!: DateTime<Utc>" FROM flag_versions WHERE changed_at >= $1
+           ORDER BY changed_at DESC LIMIT 200"#,
+        from as _
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Annotations {
+        maintenance: maintenance.into_iter().map(|r| (r.start, r.end)).collect(),
+        incidents: incidents.into_iter().map(|r| (r.start, r.end)).collect(),
+        flag_changes,
+    })
 }
 
 /// Deletes expired rollups (minutes after 48 h, hours after 90 days, days after 400) in batches.
@@ -165,7 +267,18 @@ pub async fn delete_expired(pool: &PgPool) -> Result<u64, AppError> {
         )
         .execute(pool)
         .await?
-        .rows_affected();
+        .rows_affected()
+            + sqlx::query!(
+                "DELETE FROM monitor_service_rollups WHERE ctid IN (
+                     SELECT ctid FROM monitor_service_rollups
+                     WHERE (size = 'minute' AND bucket < now() - interval '48 hours')
+                        OR (size = 'hour' AND bucket < now() - interval '90 days')
+                        OR (size = 'day' AND bucket < now() - interval '400 days')
+                     LIMIT 5000)"
+            )
+            .execute(pool)
+            .await?
+            .rows_affected();
         deleted += batch;
         if batch < 5000 {
             return Ok(deleted);
