@@ -96,6 +96,12 @@ for n in $COUNTS; do
       curl -fs -b "$jar" -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/monitors/$monitor/chart.svg?range=90d&kind=response"
     done | sort -n)
     echo "90-day chart: median $(echo "$times" | sed -n 10p | awk '{printf "%.1f", $1 * 1000}') ms, max $(echo "$times" | tail -1 | awk '{printf "%.1f", $1 * 1000}') ms over 20 requests (uptime bars: $(curl -fs -b "$jar" -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/monitors/$monitor/chart.svg?range=90d&kind=uptime" | awk '{printf "%.1f", $1 * 1000}') ms)"
+    # The /monitors page's data for all N monitors: states, 24 h and 30 d uptime, sparklines.
+    list_times=$(for _ in $(seq 1 5); do
+      curl -fs -b "$jar" -H "Origin: http://127.0.0.1:$PORT" -H 'Content-Type: application/json' -d '{}' \
+        -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/api/monitors/list"
+    done | sort -n)
+    echo "monitors list ($n monitors, ${DURATION} s of results): median $(echo "$list_times" | sed -n 3p | awk '{printf "%.0f", $1 * 1000}') ms, max $(echo "$list_times" | tail -1 | awk '{printf "%.0f", $1 * 1000}') ms over 5 requests"
   fi
   if [ -n "${CHART_OUT:-}" ]; then
     mkdir -p "$CHART_OUT"

@@ -28,6 +28,8 @@ pub struct MonitorPageData {
     pub events: Vec<MonitorEvent>,
     /// The definition to edit from (header values included), for those who may edit.
     pub draft: Option<MonitorDraft>,
+    /// Every alert channel's name, for the form's routing (empty for those who may not edit).
+    pub channel_names: Vec<String>,
     /// The last 24 hours in numbers, beside the chart.
     pub summary_24h: ChartSummary,
     /// The last 30 days, oldest first: the uptime bars' table.
@@ -56,9 +58,12 @@ pub async fn list_monitors() -> Result<Vec<MonitorView>, AppError> {
 pub async fn monitor_detail(id: i64) -> Result<MonitorPageData, AppError> {
     let auth = guard::authorize(Permission::UseConsole).await?;
     let monitor = super::store::get(&auth.pool, id).await?;
-    let draft = match auth.user.role.can(Permission::ManageMonitors) {
-        true => Some(super::store::spec(&auth.pool, id).await?.to_draft()),
-        false => None,
+    let (draft, channel_names) = match auth.user.role.can(Permission::ManageMonitors) {
+        true => (
+            Some(super::store::spec(&auth.pool, id).await?.to_draft()),
+            super::store::alerts::channels(&auth.pool).await?.into_iter().map(|c| c.name).collect(),
+        ),
+        false => (None, Vec::new()),
     };
     use super::store::rollups::{self, BucketSize};
     let now = chrono::Utc::now();
@@ -71,6 +76,7 @@ pub async fn monitor_detail(id: i64) -> Result<MonitorPageData, AppError> {
         results: super::store::results(&auth.pool, id, 50).await?,
         events: super::store::events(&auth.pool, id, 50).await?,
         draft,
+        channel_names,
         summary_24h: super::charts::summarise(&minutes),
         services_24h: super::charts::summarise_services(&services),
         days: days

@@ -114,6 +114,23 @@ fn font() {
     });
 }
 
+/// An SVG chart `height` pixels high on the theme's background, drawn by `draw`.
+fn drawn(
+    height: u32,
+    theme: &Theme,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&theme.background).map_err(|e| e.to_string())?;
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// Merges neighbouring buckets until at most `max` are left (worst state and largest times win).
 pub fn downsample(buckets: &[Bucket], max: usize) -> Vec<Bucket> {
     if buckets.len() <= max || max == 0 {
@@ -297,14 +314,10 @@ pub fn response_time(
     now: DateTime<Utc>,
     theme: &Theme,
 ) -> Result<String, String> {
-    font();
     let buckets = downsample(buckets, (WIDTH / 2) as usize);
     let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
     let top = buckets.iter().filter_map(|b| b.p95_ms.or(b.p50_ms)).fold(10.0_f64, f64::max) * 1.15;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 260)).into_drawing_area();
-        root.fill(&theme.background).map_err(|e| e.to_string())?;
+    drawn(260, theme, |root| {
         let (plot, band) = root.split_vertically(228);
         let mut chart = time_chart(&plot, (from, to), top, (range, "ms"), theme)?;
         annotate(&mut chart, notes, (from, to), top, theme)?;
@@ -332,21 +345,16 @@ pub fn response_time(
                 Rectangle::new([(start, 0), ((start + step).min(to), 1)], state_colour(b, theme).filled())
             }))
             .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// One bar per day, as tall as its uptime (from 90 % up), coloured by it (99.9 % and over
 /// green, 99 % and over amber, below red); grey for maintenance-only or unchecked days.
 pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Theme) -> Result<String, String> {
-    font();
     let first = today.date_naive() - chrono::Days::new((count - 1).max(0) as u64);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 120)).into_drawing_area();
-        root.fill(&theme.background).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
+    drawn(120, theme, |root| {
+        let mut chart = ChartBuilder::on(root)
             .margin(8)
             .x_label_area_size(20)
             .y_label_area_size(52)
@@ -382,9 +390,8 @@ pub fn uptime_bars(days: &[Bucket], count: i64, today: DateTime<Utc>, theme: &Th
                 })
             }))
             .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// A cache: hit rate (0–100 %) with its threshold drawn, and average latency with its
@@ -397,13 +404,9 @@ pub fn cache(
     now: DateTime<Utc>,
     theme: &Theme,
 ) -> Result<String, String> {
-    font();
     let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
     let top_ms = points.iter().filter_map(|p| p.latency_avg_ms).fold(rules.max_latency_ms, f64::max) * 1.2;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 360)).into_drawing_area();
-        root.fill(&theme.background).map_err(|e| e.to_string())?;
+    drawn(360, theme, |root| {
         let (upper, lower) = root.split_vertically(180);
         let (down, line) = (theme.down, theme.p50);
         for (area, label, top, threshold, pick, unit) in [
@@ -434,9 +437,8 @@ pub fn cache(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line.stroke_width(2)));
             legend(&mut chart, SeriesLabelPosition::LowerLeft, theme)?;
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// A health document's services: a line per service (average response time per bucket), a
@@ -448,18 +450,14 @@ pub fn services(
     now: DateTime<Utc>,
     theme: &Theme,
 ) -> Result<String, String> {
-    font();
     let (from, to) = ((now - range.span()).timestamp(), now.timestamp());
     let top = points.iter().filter_map(|p| p.avg_ms).fold(10.0_f64, f64::max) * 1.15;
     let mut names: Vec<&str> = points.iter().map(|p| p.service.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     let palette = [theme.p50, theme.p95, theme.flag, theme.up, theme.degraded, theme.idle];
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 240)).into_drawing_area();
-        root.fill(&theme.background).map_err(|e| e.to_string())?;
-        let mut chart = time_chart(&root, (from, to), top, (range, "ms"), theme)?;
+    drawn(240, theme, |root| {
+        let mut chart = time_chart(root, (from, to), top, (range, "ms"), theme)?;
         annotate(&mut chart, notes, (from, to), top, theme)?;
         for (i, name) in names.iter().enumerate() {
             let colour = palette[i % palette.len()];
@@ -483,9 +481,8 @@ pub fn services(
                 .map_err(|e| e.to_string())?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft, theme)?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ const BATCH: i64 = 20;
 /// How long one send may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
-struct Sender {
+pub(super) struct Sender {
     owner: String,
     /// `PITWALL_PUBLIC_URL`, so links in alerts open the console.
     public_url: Option<String>,
@@ -30,16 +30,7 @@ struct Sender {
 }
 
 pub fn spawn(supervisor: &Supervisor, pool: PgPool, public_url: Option<String>) {
-    let sender = Arc::new(Sender {
-        owner: super::scheduler::lease_owner(),
-        public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
-        http: reqwest::Client::builder()
-            .user_agent(concat!("Pitwall/", env!("CARGO_PKG_VERSION"), " (alerts)"))
-            .timeout(SEND_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client with these settings always builds"),
-    });
+    let sender = Arc::new(Sender::new(public_url));
     jobs::spawn_every(
         supervisor,
         pool,
@@ -54,6 +45,19 @@ pub fn spawn(supervisor: &Supervisor, pool: PgPool, public_url: Option<String>) 
 }
 
 impl Sender {
+    pub(super) fn new(public_url: Option<String>) -> Self {
+        Sender {
+            owner: super::scheduler::lease_owner(),
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            http: reqwest::Client::builder()
+                .user_agent(concat!("Pitwall/", env!("CARGO_PKG_VERSION"), " (alerts)"))
+                .timeout(SEND_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client with these settings always builds"),
+        }
+    }
+
     async fn tick(self: &Arc<Self>, pool: &PgPool) -> Result<usize, AppError> {
         let due = alerts::lease_deliveries(pool, &self.owner, BATCH).await?;
         let count = due.len();
@@ -85,8 +89,19 @@ impl Sender {
         }
     }
 
-    /// Sends one message; the receiver's answer, or why it failed.
+    /// Sends one message from the outbox; the receiver's answer, or why it failed.
     async fn send(&self, pool: &PgPool, pending: &Pending) -> Result<String, String> {
+        let smtp = match pending.kind {
+            ChannelKind::Email => {
+                alerts::smtp_for_sending(pool).await.map_err(|_| "the SMTP settings cannot be read".to_owned())?
+            }
+            _ => None,
+        };
+        self.deliver(pending, smtp.as_ref()).await
+    }
+
+    /// Sends one message (email through `smtp`); the receiver's answer, or why it failed.
+    pub(super) async fn deliver(&self, pending: &Pending, smtp: Option<&SmtpSettings>) -> Result<String, String> {
         let link = self.link(&pending.payload);
         match pending.kind {
             ChannelKind::Slack => {
@@ -105,18 +120,15 @@ impl Sender {
                     .post(&pending.target)
                     .header("content-type", "application/json")
                     .header("x-pitwall-signature", signature(secret, chrono::Utc::now().timestamp(), &body))
-                    .header("x-pitwall-delivery", pending.id.to_string())
+                    .header("x-pitwall-delivery", &pending.key)
                     .body(body)
                     .send()
                     .await;
                 answer(response).await
             }
             ChannelKind::Email => {
-                let settings = alerts::smtp_for_sending(pool)
-                    .await
-                    .map_err(|_| "the SMTP settings cannot be read".to_owned())?
-                    .ok_or("no SMTP server is set: add one on /settings/alerts")?;
-                email(&settings, pending, &link).await
+                let settings = smtp.ok_or("no SMTP server is set: add one on /settings/alerts")?;
+                email(settings, pending, &link).await
             }
         }
     }

@@ -24,15 +24,18 @@ pub mod http;
 #[cfg(feature = "ssr")]
 pub mod scheduler;
 #[cfg(feature = "ssr")]
+pub mod self_watch;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 #[cfg(feature = "ssr")]
 pub use http::routes;
 
-/// The domain's background jobs, started once per process: the scheduler and the alert sender
-/// (whose links start with `public_url` when it is set).
+/// The domain's background jobs, started once per process: the scheduler, the alert sender and
+/// the watch on Pitwall's own database (whose links start with `public_url` when it is set).
 #[cfg(feature = "ssr")]
 pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool, public_url: Option<String>) {
     scheduler::spawn(supervisor, pool.clone());
+    self_watch::spawn(supervisor, pool.clone(), public_url.clone());
     delivery::spawn(supervisor, pool.clone(), public_url);
 }

@@ -514,3 +514,40 @@ async fn a_monitors_own_routing_reminders_and_the_incident_of_a_long_outage() {
     s.check(id).await;
     within(WAIT, || async { s.delivered().await && s.receiver.slack.lock().unwrap().len() == 1 }).await;
 }
+
+#[tokio::test]
+async fn without_its_database_pitwall_tells_its_channels_directly_and_again_when_it_is_back() {
+    let s = Setup::start().await;
+    s.slack_and_webhook().await;
+    // Each process's watch reads the channels every 3 s while the database answers.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    s.app.cut_off_database().await;
+    let heard = |slack: usize, hooks: usize| {
+        let receiver = s.receiver.clone();
+        move || {
+            let receiver = receiver.clone();
+            async move { receiver.slack.lock().unwrap().len() == slack && receiver.webhook.lock().unwrap().len() == hooks }
+        }
+    };
+    // Three unanswered checks (about 9 s), then each of the two processes tells each channel.
+    within(Duration::from_secs(45), heard(2, 2)).await;
+    let slack = s.receiver.slack.lock().unwrap().clone();
+    assert!(
+        slack
+            .iter()
+            .all(|m| m["text"].as_str().unwrap().starts_with("*[Pitwall] DOWN: Pitwall cannot reach its database*")),
+        "{slack:?}"
+    );
+    let hooks = s.receiver.webhook.lock().unwrap().clone();
+    assert!(hooks.iter().all(|h| h["event"] == "pitwall.database_down" && h["kind"] == "alert"), "{hooks:?}");
+    assert!(hooks[0]["cause"].as_str().unwrap().starts_with("Pitwall has not reached its database for "));
+    // Told once per outage, not at every check.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(s.receiver.slack.lock().unwrap().len(), 2);
+
+    s.app.restore_database().await;
+    within(Duration::from_secs(45), heard(4, 4)).await;
+    let back = s.receiver.slack.lock().unwrap()[3]["text"].as_str().unwrap().to_owned();
+    assert!(back.starts_with("*[Pitwall] RECOVERED: Pitwall reaches its database again*"), "{back}");
+    assert_eq!(s.outbox().await, 0, "sent directly: there was no outbox to write to");
+}

@@ -17,9 +17,6 @@ pub(super) fn Charts(
     services: Vec<ServiceSummary>,
 ) -> impl IntoView {
     let range = RwSignal::new("24h");
-    let src = move |kind: &str, theme: &str| {
-        format!("/monitors/{id}/chart.svg?kind={kind}&range={}&theme={theme}", range.get())
-    };
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "–".into());
     view! {
         <section class="card wide" aria-labelledby="charts-heading">
@@ -41,16 +38,7 @@ pub(super) fn Charts(
                     })
                     .collect_view()}
             </div>
-            <picture>
-                <source media="(prefers-color-scheme: dark)" srcset=move || src("response", "dark") />
-                <img
-                    class="chart"
-                    src=move || src("response", "light")
-                    alt=move || format!("Response time (p50 and p95) over {}, the state beneath", range.get())
-                    width="720"
-                    height="260"
-                />
-            </picture>
+            <ChartPicture id kind="response" range describe="Response time (p50 and p95)" height=260 />
             <p class="chart-summary">
                 {format!(
                     "Last 24 h: {} checks, {} up, p50 from {} (avg {}), p95 at most {}.",
@@ -64,16 +52,7 @@ pub(super) fn Charts(
             {(!services.is_empty())
                 .then(|| {
                     view! {
-                        <picture>
-                            <source media="(prefers-color-scheme: dark)" srcset=move || src("services", "dark") />
-                            <img
-                                class="chart"
-                                src=move || src("services", "light")
-                                alt=move || format!("Response time of each service over {}", range.get())
-                                width="720"
-                                height="240"
-                            />
-                        </picture>
+                        <ChartPicture id kind="services" range describe="Response time of each service" height=240 />
                         <ul class="chart-summary services">
                             {services
                                 .into_iter()
@@ -95,16 +74,7 @@ pub(super) fn Charts(
                         </ul>
                     }
                 })}
-            <picture>
-                <source media="(prefers-color-scheme: dark)" srcset=move || src("uptime", "dark") />
-                <img
-                    class="chart"
-                    src=move || src("uptime", "light")
-                    alt=move || format!("Uptime per day over {}", range.get())
-                    width="720"
-                    height="120"
-                />
-            </picture>
+            <ChartPicture id kind="uptime" range describe="Uptime per day" height=120 />
             <details>
                 <summary>"Uptime per day (table)"</summary>
                 <table class="list">
@@ -137,6 +107,31 @@ pub(super) fn Charts(
                 </table>
             </details>
         </section>
+    }
+}
+
+/// One chart at its stable URL, dark when the reader's system is; `describe` says what it
+/// shows, the range is added.
+#[component]
+fn ChartPicture(
+    id: i64,
+    kind: &'static str,
+    range: RwSignal<&'static str>,
+    describe: &'static str,
+    height: u32,
+) -> impl IntoView {
+    let src = move |theme: &str| format!("/monitors/{id}/chart.svg?kind={kind}&range={}&theme={theme}", range.get());
+    view! {
+        <picture>
+            <source media="(prefers-color-scheme: dark)" srcset=move || src("dark") />
+            <img
+                class="chart"
+                src=move || src("light")
+                alt=move || format!("{describe} over {}", range.get())
+                width="720"
+                height=height.to_string()
+            />
+        </picture>
     }
 }
 

@@ -1,7 +1,7 @@
 //! The monitor form, for adding and for editing: every field of a definition, "Check now" to
 //! run the check as typed and see each condition's outcome before saving.
 
-use super::super::api::{channel_names, CheckNow, CheckPreview, SaveMonitor};
+use super::super::api::{CheckNow, CheckPreview, SaveMonitor};
 use super::super::model::{MonitorDraft, MonitorKind};
 use super::state_class;
 use crate::ui::{field_message, last_error, FieldError, FormError};
@@ -13,7 +13,7 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 #[component]
-pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
+pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) -> impl IntoView {
     let save = ServerAction::<SaveMonitor>::new();
     let check = ServerAction::<CheckNow>::new();
     let save_error = last_error(save.value());
@@ -205,7 +205,7 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
                 "Consecutive checks (default 3; 1 for push).",
             )}
             {input("Successes before up", "success_threshold", successes, "Consecutive checks (default 2).")}
-            <AlertingFields custom_routing chosen error />
+            <AlertingFields custom_routing chosen channels error />
             {input("Remind while down", "reminder", reminder, "e.g. 30m: the alert again every so often; empty: off.")}
             {input(
                 "Declare an incident after",
@@ -254,9 +254,11 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft) -> impl IntoView {
 fn AlertingFields(
     custom_routing: RwSignal<bool>,
     chosen: RwSignal<Vec<String>>,
+    /// Every channel's name.
+    channels: Vec<String>,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
-    let names = Resource::new(|| (), |_| channel_names());
+    let channels = StoredValue::new(channels);
     let toggle = move |name: String, on: bool| {
         chosen.update(|list| {
             list.retain(|n| n != &name);
@@ -288,43 +290,34 @@ fn AlertingFields(
                 />
                 "Only these channels (down and degraded alike; none ticked: this monitor alerts nobody)"
             </label>
-            <Show when=move || custom_routing.get()>
-                <Suspense fallback=|| {
-                    view! { <p class="loading">"Loading channels…"</p> }
-                }>
-                    {move || Suspend::new(async move {
-                        match names.await {
-                            Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
-                            Ok(list) if list.is_empty() => {
-                                view! { <p class="hint">"No channels yet: add them under Settings → Alerts."</p> }
-                                    .into_any()
+            <Show when=move || {
+                custom_routing.get()
+            }>
+                {move || {
+                    let list = channels.get_value();
+                    if list.is_empty() {
+                        return view! { <p class="hint">"No channels yet: add them under Settings → Alerts."</p> }
+                            .into_any();
+                    }
+                    list.into_iter()
+                        .map(|name| {
+                            let (checked, changed) = (name.clone(), name.clone());
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        name="alert_channels"
+                                        value=name.clone()
+                                        prop:checked=move || chosen.with(|l| l.contains(&checked))
+                                        on:change=move |ev| toggle(changed.clone(), event_target_checked(&ev))
+                                    />
+                                    {name}
+                                </label>
                             }
-                            Ok(list) => {
-                                list.into_iter()
-                                    .map(|name| {
-                                        let (checked, changed) = (name.clone(), name.clone());
-                                        view! {
-                                            <label class="check">
-                                                <input
-                                                    type="checkbox"
-                                                    name="alert_channels"
-                                                    value=name.clone()
-                                                    prop:checked=move || chosen.with(|l| l.contains(&checked))
-                                                    on:change=move |ev| toggle(
-                                                        changed.clone(),
-                                                        event_target_checked(&ev),
-                                                    )
-                                                />
-                                                {name}
-                                            </label>
-                                        }
-                                    })
-                                    .collect_view()
-                                    .into_any()
-                            }
-                        }
-                    })}
-                </Suspense>
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
             </Show>
             <FieldError
                 id="field-monitor-alert_channels-msg".to_owned()

@@ -9,7 +9,7 @@ mod form;
 pub use alerts::AlertsPage;
 pub use caches::CachesPage;
 
-use super::api::{list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
+use super::api::{channel_names, list_monitors, monitor_detail, DeleteMonitor, MonitorPageData, PauseMonitor};
 use super::model::{MonitorDraft, MonitorKind, MonitorState, MonitorView};
 use crate::auth::access::can;
 use crate::auth::model::Permission;
@@ -167,6 +167,7 @@ fn MonitorTable(list: Vec<MonitorView>) -> impl IntoView {
 
 #[component]
 pub fn NewMonitorPage() -> impl IntoView {
+    let channels = Resource::new(|| (), |_| channel_names());
     view! {
         <Title text="Add a monitor" />
         <PageHeader title="Add a monitor" />
@@ -174,7 +175,18 @@ pub fn NewMonitorPage() -> impl IntoView {
             when=move || can(Permission::ManageMonitors)
             fallback=|| view! { <ErrorPanel error=AppError::Forbidden /> }
         >
-            <MonitorForm id=None draft=MonitorDraft::default() />
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match channels.await {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(channels) => {
+                            view! { <MonitorForm id=None draft=MonitorDraft::default() channels /> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
         </Show>
     }
 }
@@ -209,7 +221,7 @@ pub fn MonitorPage() -> impl IntoView {
 
 #[component]
 fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView {
-    let MonitorPageData { monitor: m, results, events, draft, summary_24h, days, services_24h } = detail;
+    let MonitorPageData { monitor: m, results, events, draft, channel_names, summary_24h, days, services_24h } = detail;
     let pause = ServerAction::<PauseMonitor>::new();
     crate::ui::reload_on_success(pause.value(), reload);
     let pause_error = last_error(pause.value());
@@ -353,7 +365,7 @@ fn MonitorBody(detail: MonitorPageData, reload: RwSignal<u32>) -> impl IntoView 
                 view! {
                     <section class="card" aria-labelledby="edit-heading">
                         <h2 id="edit-heading">"Edit"</h2>
-                        <MonitorForm id=Some(id) draft />
+                        <MonitorForm id=Some(id) draft channels=channel_names />
                     </section>
                 }
             })}

@@ -253,6 +253,8 @@ pub async fn enqueue_test(pool: &PgPool, caller: &Caller, channel_id: i64, messa
 /// A message this process leased for delivery, with where it goes.
 pub struct Pending {
     pub id: i64,
+    /// `X-Pitwall-Delivery`: the same for every attempt of one message.
+    pub key: String,
     pub kind: ChannelKind,
     pub channel: String,
     pub target: String,
@@ -260,6 +262,36 @@ pub struct Pending {
     pub subject: String,
     pub body: String,
     pub payload: Value,
+}
+
+/// Where Pitwall's own monitor alerts go (its routing, or every channel), with their secrets,
+/// for the database watch to keep in memory: it must alert when this database cannot be read.
+/// None while that monitor is paused or removed.
+pub async fn own_channels(pool: &PgPool) -> Result<Vec<Pending>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT DISTINCT c.id, c.kind, c.name, c.target, c.secret
+           FROM alert_channels c, monitors m
+           WHERE m.kind = 'pitwall' AND NOT m.paused
+             AND (NOT m.custom_routing
+                  OR EXISTS (SELECT 1 FROM monitor_alert_channels r WHERE r.monitor_id = m.id AND r.channel_id = c.id))
+           ORDER BY c.id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Pending {
+            id: r.id,
+            key: String::new(),
+            kind: ChannelKind::from_stored(&r.kind),
+            channel: r.name,
+            target: r.target,
+            secret: r.secret,
+            subject: String::new(),
+            body: String::new(),
+            payload: Value::Null,
+        })
+        .collect())
 }
 
 /// Leases up to `limit` messages due for (another) attempt; a lease outlives a send's timeout.
@@ -284,6 +316,7 @@ pub async fn lease_deliveries(pool: &PgPool, owner: &str, limit: i64) -> Result<
         .into_iter()
         .map(|r| Pending {
             id: r.id,
+            key: r.id.to_string(),
             kind: ChannelKind::from_stored(&r.kind),
             channel: r.channel,
             target: r.target,

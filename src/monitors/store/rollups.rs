@@ -253,32 +253,30 @@ pub async fn annotations(pool: &PgPool, from: DateTime<Utc>) -> Result<Annotatio
     })
 }
 
-/// Deletes expired rollups (minutes after 48 h, hours after 90 days, days after 400) in batches.
-pub async fn delete_expired(pool: &PgPool) -> Result<u64, AppError> {
-    let mut deleted = 0;
-    loop {
-        let batch = sqlx::query!(
-            "DELETE FROM monitor_rollups WHERE ctid IN (
-                 SELECT ctid FROM monitor_rollups
+/// One batch of what has expired in a rollup table (the checks' or the services'): minutes
+/// after 48 h, hours after 90 days, days after 400.
+macro_rules! delete_expired_batch {
+    ($table:literal) => {
+        sqlx::query!(
+            "DELETE FROM "
+                + $table
+                + " WHERE ctid IN (SELECT ctid FROM "
+                + $table
+                + "
                  WHERE (size = 'minute' AND bucket < now() - interval '48 hours')
                     OR (size = 'hour' AND bucket < now() - interval '90 days')
                     OR (size = 'day' AND bucket < now() - interval '400 days')
                  LIMIT 5000)"
         )
-        .execute(pool)
-        .await?
-        .rows_affected()
-            + sqlx::query!(
-                "DELETE FROM monitor_service_rollups WHERE ctid IN (
-                     SELECT ctid FROM monitor_service_rollups
-                     WHERE (size = 'minute' AND bucket < now() - interval '48 hours')
-                        OR (size = 'hour' AND bucket < now() - interval '90 days')
-                        OR (size = 'day' AND bucket < now() - interval '400 days')
-                     LIMIT 5000)"
-            )
-            .execute(pool)
-            .await?
-            .rows_affected();
+    };
+}
+
+/// Deletes expired rollups in batches.
+pub async fn delete_expired(pool: &PgPool) -> Result<u64, AppError> {
+    let mut deleted = 0;
+    loop {
+        let batch = delete_expired_batch!("monitor_rollups").execute(pool).await?.rows_affected()
+            + delete_expired_batch!("monitor_service_rollups").execute(pool).await?.rows_affected();
         deleted += batch;
         if batch < 5000 {
             return Ok(deleted);
