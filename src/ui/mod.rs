@@ -53,7 +53,7 @@ pub fn field_message(error: Signal<Option<AppError>>, field: &'static str) -> Si
     Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
 }
 
-/// A labelled input whose validation message appears beneath it.
+/// A labelled input (or, with `rows`, a text area) whose validation message appears beneath it.
 #[component]
 pub fn FormField(
     label: &'static str,
@@ -66,8 +66,14 @@ pub fn FormField(
     #[prop(optional)] required: bool,
     #[prop(optional, into)] value: Option<RwSignal<String>>,
     /// Tells apart same-named fields of several forms on one page (their element ids must differ).
+    #[prop(optional, into)]
+    form: Option<String>,
+    /// A multi-line field of this many rows.
     #[prop(optional)]
-    form: Option<&'static str>,
+    rows: Option<u32>,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let name_part = name.replace(['[', ']'], "");
     let id = match form {
@@ -75,41 +81,69 @@ pub fn FormField(
         None => format!("field-{name_part}"),
     };
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(name)));
-    let input = match value {
-        Some(bound) => view! {
+    let invalid = move || message.get().is_some().to_string();
+    let described = format!("{id}-msg");
+    let control = match (rows, value) {
+        (Some(rows), Some(bound)) => view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows.to_string()
+                required=required
+                aria-invalid=invalid
+                aria-describedby=described.clone()
+                prop:value=move || bound.get()
+                on:input=move |ev| bound.set(event_target_value(&ev))
+            ></textarea>
+        }
+        .into_any(),
+        (Some(rows), None) => view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows.to_string()
+                required=required
+                aria-invalid=invalid
+                aria-describedby=described.clone()
+            ></textarea>
+        }
+        .into_any(),
+        (None, Some(bound)) => view! {
             <input
                 id=id.clone()
                 name=name
                 type=kind
+                list=list
                 autocomplete=autocomplete
                 autofocus=autofocus
                 required=required
-                aria-invalid=move || message.get().is_some().to_string()
-                aria-describedby=format!("{id}-msg")
+                aria-invalid=invalid
+                aria-describedby=described.clone()
                 bind:value=bound
             />
         }
         .into_any(),
-        None => view! {
+        (None, None) => view! {
             <input
                 id=id.clone()
                 name=name
                 type=kind
+                list=list
                 autocomplete=autocomplete
                 autofocus=autofocus
                 required=required
-                aria-invalid=move || message.get().is_some().to_string()
-                aria-describedby=format!("{id}-msg")
+                aria-invalid=invalid
+                aria-describedby=described.clone()
             />
         }
         .into_any(),
     };
     view! {
-        <div class="field">
+        <div class=if rows.is_some() { "field wide" } else { "field" }>
             <label for=id.clone()>{label}</label>
-            {input}
+            {control}
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <FieldError id=format!("{id}-msg") message />
+            <FieldError id=described message />
         </div>
     }
 }

@@ -504,7 +504,8 @@ async fn a_monitors_own_routing_reminders_and_the_incident_of_a_long_outage() {
         .unwrap();
     within(WAIT, || async { incidents_titled(&s, "billing is down").await.len() == 2 }).await;
 
-    // Back to the default routing: #ops hears of the next change too.
+    // Back to the default routing: the recovery still goes to Pager alone (only it heard of this
+    // outage), and the next outage reaches #ops too.
     let mut default_routing = draft(Value::Null);
     default_routing.as_object_mut().unwrap().remove("alert_channels");
     let saved = s.owner.call_json("monitors/save", json!({"id": id, "draft": default_routing})).await.assert_ok().await;
@@ -512,7 +513,15 @@ async fn a_monitors_own_routing_reminders_and_the_incident_of_a_long_outage() {
     s.receiver.healthy.store(true, Ordering::SeqCst);
     s.check(id).await;
     s.check(id).await;
+    within(WAIT, || async {
+        s.delivered().await && s.receiver.webhook.lock().unwrap().last().unwrap()["kind"] == "recovery"
+    })
+    .await;
+    assert!(s.receiver.slack.lock().unwrap().is_empty());
+    s.receiver.healthy.store(false, Ordering::SeqCst);
+    s.check(id).await;
     within(WAIT, || async { s.delivered().await && s.receiver.slack.lock().unwrap().len() == 1 }).await;
+    assert!(s.receiver.slack.lock().unwrap()[0]["text"].as_str().unwrap().starts_with("*[Pitwall] DOWN: billing*"));
 }
 
 #[tokio::test]
@@ -550,4 +559,31 @@ async fn without_its_database_pitwall_tells_its_channels_directly_and_again_when
     let back = s.receiver.slack.lock().unwrap()[3]["text"].as_str().unwrap().to_owned();
     assert!(back.starts_with("*[Pitwall] RECOVERED: Pitwall reaches its database again*"), "{back}");
     assert_eq!(s.outbox().await, 0, "sent directly: there was no outbox to write to");
+}
+
+#[tokio::test]
+async fn a_recovery_goes_to_the_channels_that_heard_of_the_outage() {
+    let s = Setup::start().await;
+    s.channel(json!({"name": "#ops", "kind": "slack", "target": format!("{}/slack", s.base)})).await;
+    let id = s.monitor("orders", 1).await;
+    s.check(id).await;
+    s.receiver.healthy.store(false, Ordering::SeqCst);
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.slack.lock().unwrap().len() == 1 }).await;
+    // A channel added during the outage was never told of it, so it hears no recovery either.
+    s.channel(json!({"name": "Pager", "kind": "webhook", "target": format!("{}/hook", s.base), "secret": HOOK_SECRET}))
+        .await;
+    s.receiver.healthy.store(true, Ordering::SeqCst);
+    s.check(id).await;
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.slack.lock().unwrap().len() == 2 }).await;
+    assert!(s.receiver.slack.lock().unwrap()[1]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("*[Pitwall] RECOVERED: orders is up*"));
+    assert!(s.receiver.webhook.lock().unwrap().is_empty(), "Pager heard of no outage");
+    // The next outage reaches both.
+    s.receiver.healthy.store(false, Ordering::SeqCst);
+    s.check(id).await;
+    within(WAIT, || async { s.delivered().await && s.receiver.webhook.lock().unwrap().len() == 1 }).await;
 }

@@ -5,7 +5,7 @@ use super::super::api::{caches_page, CachesPageData, SaveCacheRules};
 use super::super::model::{CacheEvent, CacheRules, CacheRulesDraft, CacheView};
 use crate::auth::access::can;
 use crate::auth::model::Permission;
-use crate::ui::{last_error, reload_on_success, ErrorPanel, FieldError, FormError, PageHeader, Timestamp};
+use crate::ui::{last_error, reload_on_success, ErrorPanel, FormError, FormField, PageHeader, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -106,24 +106,6 @@ fn RulesForm(name: String, rules: CacheRules, reload: RwSignal<u32>) -> impl Int
     let min_requests = RwSignal::new(rules.min_requests.to_string());
     // Several caches' forms share the page: their ids carry the cache's name.
     let prefix = format!("rules-{}", name.replace(['.', '_'], "-"));
-    let field = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
-        let id = format!("{prefix}-{field}");
-        let message = Signal::derive(move || error.get().and_then(|e| e.field_message(field)));
-        view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input
-                    id=id.clone()
-                    name=field
-                    aria-describedby=format!("{id}-msg")
-                    aria-invalid=move || message.get().is_some().to_string()
-                    bind:value=value
-                />
-                <p class="hint">{hint}</p>
-                <FieldError id=format!("{id}-msg") message />
-            </div>
-        }
-    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         save.dispatch(SaveCacheRules {
@@ -138,15 +120,38 @@ fn RulesForm(name: String, rules: CacheRules, reload: RwSignal<u32>) -> impl Int
     };
     view! {
         <form on:submit=submit class="grid-form" aria-label="Rules">
-            {field("Alert when the hit rate is under (%)", "min_hit_rate", min_hit_rate, "Default 80.")}
-            {field("Alert when average latency is over (ms)", "max_latency_ms", max_latency, "Default 100.")}
-            {field("Over the last", "window", window, "1m to 24h; default 15m.")}
-            {field(
-                "Only with at least this many requests",
-                "min_requests",
-                min_requests,
-                "So three misses at night alert nobody.",
-            )}
+            <FormField
+                label="Alert when the hit rate is under (%)"
+                name="min_hit_rate"
+                error
+                value=min_hit_rate
+                hint="Default 80."
+                form=prefix.clone()
+            />
+            <FormField
+                label="Alert when average latency is over (ms)"
+                name="max_latency_ms"
+                error
+                value=max_latency
+                hint="Default 100."
+                form=prefix.clone()
+            />
+            <FormField
+                label="Over the last"
+                name="window"
+                error
+                value=window
+                hint="1m to 24h; default 15m."
+                form=prefix.clone()
+            />
+            <FormField
+                label="Only with at least this many requests"
+                name="min_requests"
+                error
+                value=min_requests
+                hint="So three misses at night alert nobody."
+                form=prefix.clone()
+            />
             <FormError error />
             <button type="submit" disabled=move || save.pending().get()>
                 "Save rules"

@@ -4,7 +4,7 @@
 use super::super::api::{CheckNow, CheckPreview, SaveMonitor};
 use super::super::model::{MonitorDraft, MonitorKind};
 use super::state_class;
-use crate::ui::{field_message, last_error, FieldError, FormError};
+use crate::ui::{field_message, last_error, FieldError, FormError, FormField};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -81,46 +81,16 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) 
     let is_push = move || kind.get() == "push";
     // Push monitors are told, and Pitwall checks itself: neither has a target or conditions.
     let has_target = move || !matches!(kind.get().as_str(), "push" | "pitwall");
-    let area = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
-        let id = format!("field-monitor-{field}");
-        view! {
-            <div class="field wide">
-                <label for=id.clone()>{label}</label>
-                <textarea
-                    id=id.clone()
-                    name=field
-                    rows="3"
-                    aria-describedby=format!("{id}-msg")
-                    aria-invalid=move || field_message(error, field).get().is_some().to_string()
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                ></textarea>
-                <p class="hint">{hint}</p>
-                <FieldError id=format!("{id}-msg") message=field_message(error, field) />
-            </div>
-        }
-    };
-    let input = move |label: &'static str, field: &'static str, value: RwSignal<String>, hint: &'static str| {
-        let id = format!("field-monitor-{field}");
-        view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input
-                    id=id.clone()
-                    name=field
-                    list=(field == "interval").then_some("monitor-intervals")
-                    aria-describedby=format!("{id}-msg")
-                    aria-invalid=move || field_message(error, field).get().is_some().to_string()
-                    bind:value=value
-                />
-                <p class="hint">{hint}</p>
-                <FieldError id=format!("{id}-msg") message=field_message(error, field) />
-            </div>
-        }
-    };
     view! {
         <form on:submit=submit class="grid-form monitor-form" aria-label="Monitor">
-            {input("Name", "name", name, "Shown in alerts, e.g. API health.")}
+            <FormField
+                label="Name"
+                name="name"
+                error
+                value=name
+                hint="Shown in alerts, e.g. API health."
+                form="monitor"
+            />
             <div class="field">
                 <label for="field-monitor-kind">"Kind"</label>
                 <select
@@ -138,14 +108,24 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) 
                 <FieldError id="field-monitor-kind-msg".to_owned() message=field_message(error, "kind") />
             </div>
             <Show when=has_target>
-                {input(
-                    "Target",
-                    "target",
-                    target,
-                    "A URL (HTTP), host:port (TCP), postgres://… (Postgres) or redis://host:port (Redis).",
-                )}
+                <FormField
+                    label="Target"
+                    name="target"
+                    error
+                    value=target
+                    hint="A URL (HTTP), host:port (TCP), postgres://… (Postgres) or redis://host:port (Redis)."
+                    form="monitor"
+                />
             </Show>
-            {input("Interval", "interval", interval, "10s to 24h; the guides check every 5m.")}
+            <FormField
+                label="Interval"
+                name="interval"
+                error
+                value=interval
+                hint="10s to 24h; the guides check every 5m."
+                form="monitor"
+                list="monitor-intervals"
+            />
             <datalist id="monitor-intervals">
                 <option value="30s"></option>
                 <option value="1m"></option>
@@ -153,14 +133,18 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) 
                 <option value="15m"></option>
                 <option value="1h"></option>
             </datalist>
-            <Show when=move || !is_push()>{input("Timeout", "timeout", timeout, "Default 10s.")}</Show>
+            <Show when=move || !is_push()>
+                <FormField label="Timeout" name="timeout" error value=timeout hint="Default 10s." form="monitor" />
+            </Show>
             <Show when=is_push>
-                {input(
-                    "Grace",
-                    "grace",
-                    grace,
-                    "Silence forgiven past the interval (default: the interval, at most 5m).",
-                )}
+                <FormField
+                    label="Grace"
+                    name="grace"
+                    error
+                    value=grace
+                    hint="Silence forgiven past the interval (default: the interval, at most 5m)."
+                    form="monitor"
+                />
             </Show>
             <Show when=is_http>
                 <div class="field">
@@ -178,8 +162,24 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) 
                     </select>
                     <FieldError id="field-monitor-method-msg".to_owned() message=field_message(error, "method") />
                 </div>
-                {area("Headers", "headers", headers, "One per line: Name: value.")}
-                {area("Request body", "body", body, "Sent as is with POST, PUT or PATCH.")}
+                <FormField
+                    label="Headers"
+                    name="headers"
+                    error
+                    value=headers
+                    hint="One per line: Name: value."
+                    form="monitor"
+                    rows=3
+                />
+                <FormField
+                    label="Request body"
+                    name="body"
+                    error
+                    value=body
+                    hint="Sent as is with POST, PUT or PATCH."
+                    form="monitor"
+                    rows=3
+                />
                 <label class="check">
                     <input type="checkbox" name="follow_redirects" bind:checked=follow />
                     "Follow redirects"
@@ -190,29 +190,50 @@ pub fn MonitorForm(id: Option<i64>, draft: MonitorDraft, channels: Vec<String>) 
                 </label>
             </Show>
             <Show when=has_target>
-                {area(
-                    "Conditions",
-                    "conditions",
-                    conditions,
-                    "One per line, all must hold, e.g. [STATUS] == 200, [RESPONSE_TIME] < 300, [BODY].status == ok. \
-                     Empty: [STATUS] < 400 (HTTP) or [CONNECTED] == true. A health JSON body is read by itself.",
-                )}
+                <FormField
+                    label="Conditions"
+                    name="conditions"
+                    error
+                    value=conditions
+                    hint="One per line, all must hold, e.g. [STATUS] == 200, [RESPONSE_TIME] < 300, [BODY].status == ok. \
+                    Empty: [STATUS] < 400 (HTTP) or [CONNECTED] == true. A health JSON body is read by itself."
+                    form="monitor"
+                    rows=3
+                />
             </Show>
-            {input(
-                "Failures before down",
-                "failure_threshold",
-                failures,
-                "Consecutive checks (default 3; 1 for push).",
-            )}
-            {input("Successes before up", "success_threshold", successes, "Consecutive checks (default 2).")}
+            <FormField
+                label="Failures before down"
+                name="failure_threshold"
+                error
+                value=failures
+                hint="Consecutive checks (default 3; 1 for push)."
+                form="monitor"
+            />
+            <FormField
+                label="Successes before up"
+                name="success_threshold"
+                error
+                value=successes
+                hint="Consecutive checks (default 2)."
+                form="monitor"
+            />
             <AlertingFields custom_routing chosen channels error />
-            {input("Remind while down", "reminder", reminder, "e.g. 30m: the alert again every so often; empty: off.")}
-            {input(
-                "Declare an incident after",
-                "incident_after",
-                incident_after,
-                "e.g. 15m down: an incident is declared and linked here; empty: never.",
-            )}
+            <FormField
+                label="Remind while down"
+                name="reminder"
+                error
+                value=reminder
+                hint="e.g. 30m: the alert again every so often; empty: off."
+                form="monitor"
+            />
+            <FormField
+                label="Declare an incident after"
+                name="incident_after"
+                error
+                value=incident_after
+                hint="e.g. 15m down: an incident is declared and linked here; empty: never."
+                form="monitor"
+            />
             <div class="field">
                 <label for="field-monitor-incident_severity">"Incident severity"</label>
                 <select

@@ -177,10 +177,10 @@ async fn enqueue(
     Ok(())
 }
 
-/// Writes a state change's message for every channel it goes to, in the caller's transaction.
-/// A monitor with its own routing alerts its channels alone; otherwise down (and recovering
-/// from down) goes to every channel, degraded (and recovering from it) and the cache rules to
-/// those that take degraded alerts.
+/// Writes an alert for every channel it goes to, in the caller's transaction. A monitor with
+/// its own routing alerts its channels alone; otherwise a change to or from down goes to every
+/// channel, degraded and the cache rules (firing and recovering) to those that take degraded
+/// alerts.
 pub async fn enqueue_change(
     conn: &mut PgConnection,
     monitor_id: Option<i64>,
@@ -200,6 +200,26 @@ pub async fn enqueue_change(
     .await?;
     for channel in channels {
         enqueue(conn, channel, monitor_id, message).await?;
+    }
+    Ok(())
+}
+
+/// Writes a monitor's recovery for every channel that got an alert of this outage (since its
+/// last recovery), in the caller's transaction: a channel added or routed here meanwhile hears
+/// of no outage it was not told of, and an outage muted by maintenance recovers quietly.
+pub async fn enqueue_recovery(conn: &mut PgConnection, monitor_id: i64, message: &Message) -> Result<(), AppError> {
+    let channels = sqlx::query_scalar!(
+        r#"SELECT DISTINCT channel_id AS "channel_id!" FROM alert_outbox
+           WHERE monitor_id = $1 AND kind = 'alert'
+             AND created_at > COALESCE((SELECT max(created_at) FROM alert_outbox
+                                        WHERE monitor_id = $1 AND kind = 'recovery'), '-infinity')
+           ORDER BY 1"#,
+        monitor_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for channel in channels {
+        enqueue(conn, channel, Some(monitor_id), message).await?;
     }
     Ok(())
 }

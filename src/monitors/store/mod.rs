@@ -10,7 +10,7 @@ pub mod rollups;
 use super::alerts::Change as StateChange;
 use super::check::Verdict;
 use super::model::{
-    redact_target, Alerting, CheckResult, Condition, HttpSettings, IncidentRule, MonitorEvent, MonitorKind,
+    redact_target, AlertKind, Alerting, CheckResult, Condition, HttpSettings, IncidentRule, MonitorEvent, MonitorKind,
     MonitorSpec, MonitorState, MonitorView, Outcome, Thresholds, Tracker,
 };
 use crate::error::AppError;
@@ -562,8 +562,13 @@ async fn write_verdict(
         since: current.state_since,
     };
     if let (false, Some(message)) = (muted, change.message()) {
-        let degraded_only = before != MonitorState::Down && after != MonitorState::Down;
-        alerts::enqueue_change(conn, Some(current.id), &message, degraded_only).await?;
+        if message.kind == AlertKind::Recovery {
+            alerts::enqueue_recovery(conn, current.id, &message).await?;
+        } else {
+            // Down, and a change away from down, go to every channel; degraded to those taking it.
+            let degraded_only = before != MonitorState::Down && after != MonitorState::Down;
+            alerts::enqueue_change(conn, Some(current.id), &message, degraded_only).await?;
+        }
     }
     if let (MonitorState::Down, MonitorState::Up, Some(incident)) = (before, after, current.incident_id) {
         outages::note_recovery(conn, incident, &change).await?;
