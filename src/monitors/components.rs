@@ -6,8 +6,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn MonitorsCard() -> impl IntoView {
-    let monitors = Resource::new(|| (), |_| list_monitors());
-    let channels = Resource::new(|| (), |_| failing_channels());
+    // One resource for both reads: two resources under one Suspense is the shape of Leptos'
+    // lost-wake-up SSR hangs (leptos-rs/leptos#4851, #4698), which a dashboard load met once.
+    let card = Resource::new(|| (), |_| async { (list_monitors().await, failing_channels().await) });
     view! {
         <section class="card" aria-labelledby="monitors-card">
             <h2 id="monitors-card">"Monitors"</h2>
@@ -15,7 +16,19 @@ pub fn MonitorsCard() -> impl IntoView {
                 view! { <p class="loading">"Loading…"</p> }
             }>
                 {move || Suspend::new(async move {
-                    match monitors.await {
+                    let (monitors, channels) = card.await;
+                    let failing_channels = channels
+                        .ok()
+                        .filter(|names| !names.is_empty())
+                        .map(|names| {
+                            view! {
+                                <p class="form-error">
+                                    {format!("Alerts failing to reach: {}", names.join(", "))} " · "
+                                    <a href="/settings/alerts">"delivery log"</a>
+                                </p>
+                            }
+                        });
+                    let states = match monitors {
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                         Ok(list) => {
                             let total = list.len();
@@ -51,21 +64,11 @@ pub fn MonitorsCard() -> impl IntoView {
                                     .into_any()
                             }
                         }
+                    };
+                    view! {
+                        {states}
+                        {failing_channels}
                     }
-                })}
-                {move || Suspend::new(async move {
-                    channels
-                        .await
-                        .ok()
-                        .filter(|names| !names.is_empty())
-                        .map(|names| {
-                            view! {
-                                <p class="form-error">
-                                    {format!("Alerts failing to reach: {}", names.join(", "))} " · "
-                                    <a href="/settings/alerts">"delivery log"</a>
-                                </p>
-                            }
-                        })
                 })}
             </Suspense>
             <a href="/monitors">"Monitors →"</a>
