@@ -61,7 +61,7 @@ impl Default for HttpClients {
 }
 
 /// Checks `spec` once. Never takes much longer than its timeout.
-pub async fn run(spec: &MonitorSpec, clients: &HttpClients) -> Verdict {
+async fn run(spec: &MonitorSpec, clients: &HttpClients) -> Verdict {
     let timeout = Duration::from_secs(spec.timeout_s.into());
     let started = Instant::now();
     let attempt = match spec.kind {
