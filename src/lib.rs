@@ -11,6 +11,7 @@ pub mod flags;
 pub mod incidents;
 pub mod maintenance;
 pub mod monitors;
+pub mod status;
 pub mod text_enum;
 pub mod ui;
 

@@ -10,7 +10,7 @@ use crate::server::cli::{shutdown_signal, Failure};
 use crate::server::config::Config;
 use crate::server::db::{self, Database};
 use crate::server::telemetry;
-use crate::{auth, flags, incidents, maintenance, monitors};
+use crate::{auth, flags, incidents, maintenance, monitors, status};
 use clap::{Parser, Subcommand};
 use sqlx::PgPool;
 use std::process::ExitCode;
@@ -46,6 +46,9 @@ enum Command {
     /// Alert channels (email, Slack, webhooks), the SMTP server, test alerts.
     #[command(subcommand)]
     Alerts(monitors::cli::AlertsCommand),
+    /// The public status page: components and overrides.
+    #[command(subcommand)]
+    Status(status::cli::StatusCommand),
     /// Flag environments (development, production, …).
     #[command(subcommand)]
     Env(flags::cli::EnvCommand),
@@ -114,6 +117,9 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         }
         Command::Alerts(command) => {
             with_database(&config, async |pool, caller| monitors::cli::run_alerts(command, pool, caller).await).await
+        }
+        Command::Status(command) => {
+            with_database(&config, async |pool, caller| status::cli::run(command, pool, caller).await).await
         }
         Command::Env(command) => {
             with_database(&config, async |pool, caller| flags::cli::run_env(command, pool, caller).await).await

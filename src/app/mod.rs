@@ -16,8 +16,10 @@ use crate::maintenance::components::{MaintenanceBanner, MaintenanceCard, Mainten
 use crate::maintenance::console::MaintenanceRoutes;
 use crate::monitors::components::MonitorsCard;
 use crate::monitors::console::MonitorRoutes;
+use crate::status::components::StatusPageCard;
+use crate::status::console::StatusRoutes;
 use crate::ui::ErrorPanel;
-use crate::{audit, auth, dashboard, flags, incidents, maintenance, monitors};
+use crate::{audit, auth, dashboard, flags, incidents, maintenance, monitors, status};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
@@ -31,10 +33,11 @@ pub mod startup;
 pub mod state;
 
 /// The main navigation, in order: each domain's entries.
-const NAV: [&[NavEntry]; 7] = [
+const NAV: [&[NavEntry]; 8] = [
     dashboard::NAV,
     monitors::console::NAV,
     incidents::console::NAV,
+    status::console::NAV,
     flags::console::NAV,
     maintenance::console::NAV,
     auth::console::NAV,
@@ -84,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <MaintenanceRoutes />
                     <MonitorRoutes />
                     <IncidentRoutes />
+                    <StatusRoutes />
                     <FlagRoutes />
                     <AccountRoutes />
                     <AuditRoutes />
@@ -100,6 +104,7 @@ fn Dashboard() -> impl IntoView {
         <DashboardPage>
             <MonitorsCard />
             <OpenIncidentsCard />
+            <StatusPageCard />
             <MaintenanceCard />
             <OverdueActionItemsCard />
             <FlagsCard />

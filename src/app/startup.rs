@@ -10,7 +10,8 @@ use crate::server::config::Config;
 use crate::server::db::{self, Database, DatabaseError};
 use crate::server::listen::{self, ConnectionLimits};
 use crate::server::{client_ip, csrf, headers, health, jobs, sessions};
-use crate::{audit, auth, flags, incidents, maintenance, monitors};
+use crate::status::snapshot::LiveStatus;
+use crate::{audit, auth, flags, incidents, maintenance, monitors, status};
 use axum::extract::ConnectInfo;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -80,10 +81,12 @@ impl Application {
         incidents::spawn_jobs(&supervisor, &pool);
         monitors::spawn_jobs(&supervisor, &pool, config.public_url.clone());
         flags::spawn_jobs(&supervisor, &pool);
+        status::spawn_jobs(&supervisor, &pool);
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
+        let status = LiveStatus::start(pool.clone(), config.live_reread, &supervisor, config.public_url.clone()).await;
         let limits = config.connection_limits;
-        let state = AppState::new(leptos_options, pool, config, assets, supervisor, maintenance, flags);
+        let state = AppState::new(leptos_options, pool, config, assets, supervisor, maintenance, flags, status);
         Ok(Self { listener, router: router(state), limits, database: None, setup_code })
     }
 
@@ -157,6 +160,8 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(assets::pkg_router(&state.config.site_root, PKG_DIR, state.assets.hashed))
         .merge(ops)
+        // The public status page and Statuspage's API: no sign-in, cached briefly by anyone.
+        .merge(status::routes())
         .merge(flag_apis)
         .merge(console)
         .layer(from_fn_with_state(state.clone(), client_ip::middleware))

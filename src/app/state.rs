@@ -10,6 +10,7 @@ use crate::server::assets::AssetNames;
 use crate::server::config::Config;
 use crate::server::health::StartedAt;
 use crate::server::jobs::Supervisor;
+use crate::status::snapshot::LiveStatus;
 use axum::extract::FromRef;
 use leptos::prelude::{provide_context, LeptosOptions};
 use sqlx::PgPool;
@@ -32,9 +33,13 @@ pub struct AppState {
     pub maintenance: LiveState,
     /// This process's compiled flags and flag tokens, kept current by their watcher.
     pub flags: LiveFlags,
+    /// This process's public status page, rebuilt on every change it shows.
+    pub status: LiveStatus,
 }
 
 impl AppState {
+    // One argument per part of the state, each distinct: a builder would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         leptos_options: LeptosOptions,
         pool: PgPool,
@@ -43,6 +48,7 @@ impl AppState {
         supervisor: Supervisor,
         maintenance: LiveState,
         flags: LiveFlags,
+        status: LiveStatus,
     ) -> Self {
         Self {
             leptos_options,
@@ -55,6 +61,7 @@ impl AppState {
             hashing: Hashing::sized_to_cores(),
             maintenance,
             flags,
+            status,
         }
     }
 
@@ -68,5 +75,6 @@ impl AppState {
         provide_context(self.hashing.clone());
         provide_context(self.maintenance.clone());
         provide_context(self.flags.clone());
+        provide_context(self.status.clone());
     }
 }

@@ -105,7 +105,7 @@ impl Role {
             | Permission::DefineSeverities
             | Permission::ManageEnvironments => self == Role::Owner,
             Permission::ManageIncidents => matches!(self, Role::Owner | Role::Support),
-            Permission::ManageMonitors => self == Role::Owner,
+            Permission::ManageMonitors | Permission::ManageStatusPage => self == Role::Owner,
             Permission::PauseMonitors => matches!(self, Role::Owner | Role::Pm | Role::Support),
             Permission::ManageFlags | Permission::ManageFlagTokens => matches!(self, Role::Owner | Role::Pm),
         }
@@ -129,6 +129,8 @@ pub enum Permission {
     DefineSeverities,
     /// Add, edit and remove monitors.
     ManageMonitors,
+    /// Edit the public status page: components, their monitor links and overrides, branding.
+    ManageStatusPage,
     /// Pause and resume monitors (and check one now).
     PauseMonitors,
     /// Create, roll out, schedule, import and archive feature flags; add environments.

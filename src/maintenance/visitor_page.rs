@@ -2,6 +2,7 @@
 //! Rendered once per state change, served as shared bytes.
 
 use super::model::{SiteSettings, WindowView};
+use crate::ui::escape_html as escape;
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 
@@ -29,21 +30,6 @@ impl VisitorPage {
             ends_at: window.planned_end,
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn html(window: &WindowView, site: &SiteSettings, started_at: DateTime<Utc>) -> String {

@@ -261,6 +261,22 @@ pub fn to_local_input(at: DateTime<Utc>) -> String {
     at.with_timezone(&chrono::Local).format("%Y-%m-%dT%H:%M").to_string()
 }
 
+/// Text safe anywhere in HTML, attribute values included (for pages written without `view!`).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Percent-encodes `raw` for a URL query value: RFC 3986's unreserved bytes and those in `keep`
 /// stay as they are (the sign-in redirect keeps `/` so `next=` paths stay readable).
 pub fn percent_encode(raw: &str, keep: &[u8]) -> String {

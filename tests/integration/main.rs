@@ -17,6 +17,7 @@ mod maintenance;
 mod maintenance_cli;
 mod monitors;
 mod roles;
+mod status;
 mod support;
 mod tokens;
 mod unleash_import;

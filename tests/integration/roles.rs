@@ -190,6 +190,36 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
             who: Who::OwnerOnly,
             body: form(&[("name", "matrix")]),
         },
+        Call { endpoint: "status/indicator", allowed: &[200], who: Who::Everyone, body: Body::Json(json!({})) },
+        Call { endpoint: "status/settings", allowed: &[200], who: Who::OwnerOnly, body: Body::Json(json!({})) },
+        Call {
+            endpoint: "status/components/save",
+            allowed: &[200],
+            who: Who::OwnerOnly,
+            body: Body::Json(json!({"id": null, "draft": {"name": "Matrix"}})),
+        },
+        // No component #0: the guard let it through to the store's 404.
+        Call {
+            endpoint: "status/components/move",
+            allowed: &[404],
+            who: Who::OwnerOnly,
+            body: form(&[("id", "0"), ("up", "true")]),
+        },
+        Call {
+            endpoint: "status/components/override",
+            allowed: &[404],
+            who: Who::OwnerOnly,
+            body: form(&[("id", "0"), ("status", "clear"), ("for_", "")]),
+        },
+        Call { endpoint: "status/components/remove", allowed: &[404], who: Who::OwnerOnly, body: form(&[("id", "0")]) },
+        Call {
+            endpoint: "status/branding/save",
+            allowed: &[200],
+            who: Who::OwnerOnly,
+            body: Body::Json(
+                json!({"draft": {"page_name": "Matrix", "logo_url": "", "accent": "#112233", "support_url": "", "time_zone": "UTC"}}),
+            ),
+        },
     ]
 }
 

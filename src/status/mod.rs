@@ -1,0 +1,34 @@
+//! The public status page: components (in groups) whose status follows their monitors, the
+//! incidents that name them and maintenance, with a manual override; their history as 90-day
+//! uptime bars; the page itself as plain HTML and Atlassian Statuspage's API, both served from
+//! an in-memory snapshot in every process.
+
+pub mod api;
+pub mod components;
+pub mod console;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
+mod page;
+#[cfg(feature = "ssr")]
+pub mod recorder;
+#[cfg(feature = "ssr")]
+pub mod snapshot;
+#[cfg(feature = "ssr")]
+mod statuspage;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use http::routes;
+
+/// The domain's background job: the status recorder.
+#[cfg(feature = "ssr")]
+pub fn spawn_jobs(supervisor: &crate::server::jobs::Supervisor, pool: &sqlx::PgPool) {
+    recorder::spawn(supervisor, pool.clone());
+}
