@@ -66,6 +66,8 @@ tools:
 test-tools: tools
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }
 	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd==1.4.6
+	@python3 -c 'import feedparser, statuspage_prometheus_exporter' 2>/dev/null || \
+	  python3 -m pip install --quiet feedparser==6.0.11 statuspage-prometheus-exporter==2.6.0
 
 ## Regenerate .sqlx/ after changing a query or migration. Uses a scratch database, recreated each time.
 SQLX_SERVER ?= postgres://postgres@127.0.0.1:5432

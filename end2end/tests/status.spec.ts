@@ -3,7 +3,7 @@ import { addUser, hydrated, signIn, signInOwner, test } from './helpers';
 
 const support = { email: 'sam.support@example.com', password: 'support passphrase 42' };
 
-test('the owner sets up the status page; support declares an incident on "API"; the public sees it without JavaScript', async ({
+test('the owner sets up the status page; support declares an incident on "API" and posts a public update from a template; the public sees it without JavaScript', async ({
   page,
   browser,
 }) => {
@@ -43,11 +43,16 @@ test('the owner sets up the status page; support declares an incident on "API"; 
   await s.getByRole('button', { name: 'Declare' }).click();
   await expect(s).toHaveURL(/\/incidents\/\d+$/);
   await hydrated(s);
-  await s.getByLabel('Note or update').fill('We are investigating elevated error rates on the API.');
-  await s.getByLabel('Public update (the status page)').check();
+  // The public update starts from a communication template, filled with the incident's facts.
+  await s.getByLabel('Start from a template').selectOption({ label: 'Investigating (Investigating)' });
+  const update = s.getByLabel('Note or update');
+  await expect(update).toHaveValue(/^We are investigating reports of problems with API\./);
+  await expect(s.getByLabel('Public update (the status page)')).toBeChecked();
+  await update.fill(`${await update.inputValue()} Error rates are elevated on the API.`);
   await s.getByRole('button', { name: 'Post', exact: true }).click();
-  await expect(s.locator('.timeline [data-kind="update"]')).toContainText('We are investigating elevated error rates');
+  await expect(s.locator('.timeline [data-kind="update"]')).toContainText('Error rates are elevated on the API.');
   await s.getByLabel('Note or update').fill('Internal: the db primary is at 100% CPU.');
+  await s.getByLabel('Internal note (the team)').check();
   await s.getByRole('button', { name: 'Post', exact: true }).click();
   await expect(s.locator('.timeline [data-kind="note"]').last()).toContainText('Internal: the db primary');
 
@@ -61,7 +66,8 @@ test('the owner sets up the status page; support declares an incident on "API"; 
   await expect(api.locator('.state')).toHaveCSS('color', 'rgb(234, 88, 12)');
   const incident = p.locator('section.incidents article');
   await expect(incident.getByRole('heading', { name: 'Elevated API error rates' })).toBeVisible();
-  await expect(incident).toContainText('We are investigating elevated error rates on the API.');
+  await expect(incident).toContainText('We are investigating reports of problems with API.');
+  await expect(incident).toContainText('Error rates are elevated on the API.');
   await expect(p.locator('body')).not.toContainText('100% CPU');
   await expect(p.locator('body')).not.toContainText(support.email);
   expect(await p.locator('script').count()).toBe(0);
@@ -72,7 +78,7 @@ test('the owner sets up the status page; support declares an incident on "API"; 
   await expect(today).toHaveAttribute('aria-label', /uptime|No data/);
   await incident.getByRole('link', { name: 'Elevated API error rates' }).click();
   await expect(p).toHaveURL(/\/status\/incidents\/\d+$/);
-  await expect(p.locator('body')).toContainText('We are investigating elevated error rates on the API.');
+  await expect(p.locator('body')).toContainText('Error rates are elevated on the API.');
 
   // The owner's dashboard shows the page's indicator.
   await page.goto('/');

@@ -84,7 +84,7 @@ impl Application {
         status::spawn_jobs(&supervisor, &pool);
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
-        let status = LiveStatus::start(pool.clone(), config.live_reread, &supervisor, config.public_url.clone()).await;
+        let status = LiveStatus::start(pool.clone(), config.live_reread, &supervisor, config.status_page_url()).await;
         let limits = config.connection_limits;
         let state = AppState::new(leptos_options, pool, config, assets, supervisor, maintenance, flags, status);
         Ok(Self { listener, router: router(state), limits, database: None, setup_code })
@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(status::routes())
         .merge(flag_apis)
         .merge(console)
+        .layer(from_fn_with_state(state.clone(), status::http::status_host))
         .layer(from_fn_with_state(state.clone(), client_ip::middleware))
         .layer(from_fn_with_state(state.clone(), csrf::host_middleware));
     headers::apply(app, &state.config).layer(CompressionLayer::new()).with_state(state)

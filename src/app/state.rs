@@ -68,6 +68,7 @@ impl AppState {
     /// Makes each part available to the server fns and pages of one request.
     pub fn provide_contexts(&self) {
         provide_context(self.pool.clone());
+        provide_context(self.config.clone());
         provide_context(self.assets.clone());
         provide_context(self.started_at);
         provide_context(self.supervisor.clone());

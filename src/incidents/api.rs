@@ -1,11 +1,11 @@
 //! Server fns of incidents: authorize → parse → store.
 
-#[cfg(feature = "ssr")]
-use super::model::Severity;
 use super::model::{
     ActionItem, Incident, IncidentDraft, IncidentFilter, IncidentPatch, Kpis, Person, Postmortem, PostmortemSections,
-    SeverityPolicy, TimelineEvent,
+    SeverityPolicy, TemplateDraft, TimelineEvent, UpdateTemplate,
 };
+#[cfg(feature = "ssr")]
+use super::model::{Severity, TemplateSpec};
 #[cfg(feature = "ssr")]
 use crate::auth::guard;
 #[cfg(feature = "ssr")]
@@ -32,6 +32,10 @@ pub struct IncidentDetail {
     pub people: Vec<Person>,
     pub policies: Vec<SeverityPolicy>,
     pub server_now: DateTime<Utc>,
+    /// The public update templates, to start an update from.
+    pub templates: Vec<UpdateTemplate>,
+    /// Where the public reads the status page (a template's `{status_page}`).
+    pub status_page_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,10 +55,13 @@ pub async fn list_incidents(filter: IncidentFilter) -> Result<IncidentList, AppE
 
 #[server(endpoint = "incidents/get")]
 pub async fn get_incident(id: i64) -> Result<IncidentDetail, AppError> {
+    let config = crate::server::context::expect::<std::sync::Arc<crate::server::config::Config>>()?;
     let auth = guard::authorize(Permission::UseConsole).await?;
     let pool = &auth.pool;
     let now = Utc::now();
     Ok(IncidentDetail {
+        templates: super::store::templates(pool).await?,
+        status_page_url: config.status_page_url(),
         incident: super::store::incident(pool, id, now).await?,
         timeline: super::store::timeline(pool, id).await?,
         postmortem: super::store::postmortem(pool, id).await?,
@@ -111,6 +118,26 @@ pub async fn set_event_time(event_id: i64, occurred_at: String) -> Result<Timeli
 pub async fn severity_policies() -> Result<Vec<SeverityPolicy>, AppError> {
     let auth = guard::authorize(Permission::UseConsole).await?;
     super::store::policies(&auth.pool).await
+}
+
+#[server(endpoint = "incidents/templates", input = Json)]
+pub async fn update_templates() -> Result<Vec<UpdateTemplate>, AppError> {
+    let auth = guard::authorize(Permission::UseConsole).await?;
+    super::store::templates(&auth.pool).await
+}
+
+/// Adds a public update template (`id` absent) or changes one; the owner keeps the set.
+#[server(endpoint = "incidents/templates/save", input = Json)]
+pub async fn save_update_template(id: Option<i64>, draft: TemplateDraft) -> Result<i64, AppError> {
+    let auth = guard::authorize(Permission::DefineSeverities).await?;
+    let spec = TemplateSpec::parse(&draft)?;
+    super::store::save_template(&auth.pool, &auth.caller, id, &spec).await
+}
+
+#[server(endpoint = "incidents/templates/remove")]
+pub async fn remove_update_template(id: i64) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::DefineSeverities).await?;
+    super::store::remove_template(&auth.pool, &auth.caller, id).await
 }
 
 #[server(endpoint = "incidents/severities/save")]

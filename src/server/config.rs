@@ -28,6 +28,8 @@ pub struct Config {
     pub database: DatabaseSource,
     /// The origin users reach Pitwall at (`https://ops.example.com`), when known.
     pub public_url: Option<String>,
+    /// A host name that serves only the public status page (`status.example.com`), at `/`.
+    pub status_host: Option<String>,
     pub session_idle: Duration,
     pub log_format: LogFormat,
     /// Peers whose `X-Forwarded-For` is believed.
@@ -84,6 +86,17 @@ impl Config {
             .map(|raw| {
                 parse_origin(&raw).ok_or_else(|| {
                     err("PITWALL_PUBLIC_URL", format!("{raw:?} is not an origin like https://ops.example.com"))
+                })
+            })
+            .transpose()?;
+
+        let status_host = get("PITWALL_STATUS_HOST")
+            .map(|raw| {
+                let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+                let valid =
+                    !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+                valid.then_some(host).ok_or_else(|| {
+                    err("PITWALL_STATUS_HOST", format!("{raw:?} is not a host name like status.example.com"))
                 })
             })
             .transpose()?;
@@ -159,6 +172,7 @@ impl Config {
             listen,
             database,
             public_url,
+            status_host,
             session_idle,
             log_format,
             trusted_proxies,
@@ -169,6 +183,16 @@ impl Config {
             site_root,
             connection_limits,
         })
+    }
+
+    /// Where the public reads the status page: on the status host when there is one, else under
+    /// the console's public URL (relative when neither is known).
+    pub fn status_page_url(&self) -> String {
+        match (&self.status_host, &self.public_url) {
+            (Some(host), _) => format!("https://{host}/status"),
+            (None, Some(url)) => format!("{url}/status"),
+            (None, None) => "/status".to_owned(),
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -225,6 +249,14 @@ mod tests {
         );
         assert_eq!(config(&[("PITWALL_PUBLIC_URL", "ops.example.com")]).unwrap_err().variable, "PITWALL_PUBLIC_URL");
         assert_eq!(config(&[("PITWALL_LISTEN", "localhost")]).unwrap_err().variable, "PITWALL_LISTEN");
+        assert_eq!(
+            config(&[("PITWALL_STATUS_HOST", "https://status.example.com/")]).unwrap_err().variable,
+            "PITWALL_STATUS_HOST"
+        );
+        assert_eq!(
+            config(&[("PITWALL_STATUS_HOST", "Status.Example.com")]).unwrap().status_host.as_deref(),
+            Some("status.example.com")
+        );
         assert_eq!(config(&[("PITWALL_DB_POOL_SIZE", "0")]).unwrap_err().variable, "PITWALL_DB_POOL_SIZE");
         assert_eq!(config(&[("PITWALL_HEADER_TIMEOUT", "0s")]).unwrap_err().variable, "PITWALL_HEADER_TIMEOUT");
         assert_eq!(config(&[("PITWALL_IDLE_TIMEOUT", "soon")]).unwrap_err().variable, "PITWALL_IDLE_TIMEOUT");

@@ -71,9 +71,16 @@ pub fn is_own_host(host: Option<&str>, public_url: Option<&str>) -> bool {
         || public_host.is_some_and(|public| public.eq_ignore_ascii_case(&name))
 }
 
+/// Whether `Host` (any port) is `name`.
+pub fn is_host(host: Option<&str>, name: Option<&str>) -> bool {
+    let (Some(host), Some(name)) = (host, name) else { return false };
+    let host = host.trim_end_matches('.');
+    host.eq_ignore_ascii_case(name) || host.rsplit_once(':').is_some_and(|(h, _)| h.eq_ignore_ascii_case(name))
+}
+
 pub async fn host_middleware(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
-    if is_own_host(host, config.public_url.as_deref()) {
+    if is_own_host(host, config.public_url.as_deref()) || is_host(host, config.status_host.as_deref()) {
         return next.run(req).await;
     }
     tracing::warn!(host = host.unwrap_or_default(), "request for another host refused");

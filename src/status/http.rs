@@ -3,16 +3,24 @@
 //! cache.
 
 use super::snapshot::{LiveStatus, Rendered};
+use crate::server::config::Config;
+use crate::server::csrf::is_host;
+use axum::extract::Request;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 
 /// No script runs on the public pages; styles are inline and the logo may live anywhere.
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; \
                            base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const CACHE: &str = "public, max-age=30";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+const RSS: &str = "application/rss+xml; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 pub fn routes<S>() -> Router<S>
 where
@@ -22,6 +30,19 @@ where
     Router::new()
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
+        .route(
+            "/status/history.atom",
+            get(|live: State<LiveStatus>, headers: HeaderMap| file(live, headers, "history.atom", ATOM)),
+        )
+        .route(
+            "/status/history.rss",
+            get(|live: State<LiveStatus>, headers: HeaderMap| file(live, headers, "history.rss", RSS)),
+        )
+        .route(
+            "/status/badge.svg",
+            get(|live: State<LiveStatus>, headers: HeaderMap| file(live, headers, "badge.svg", SVG)),
+        )
+        .route("/status/components/{id}/{badge}", get(component_badge))
         .route("/api/v2/{*document}", get(api))
 }
 
@@ -36,9 +57,17 @@ fn send(headers: &HeaderMap, rendered: &Rendered, content_type: &'static str, la
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| tags.split(',').any(|t| t.trim() == rendered.etag || t.trim() == "*"));
-    let mut response =
-        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { rendered.body.clone().into_response() };
+    let gzip = accepts_gzip(headers) && !rendered.gzip.is_empty();
+    let mut response = match (fresh, gzip) {
+        (true, _) => StatusCode::NOT_MODIFIED.into_response(),
+        (false, true) => rendered.gzip.clone().into_response(),
+        (false, false) => rendered.body.clone().into_response(),
+    };
     let h = response.headers_mut();
+    if gzip && !fresh {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
     if let Ok(etag) = HeaderValue::from_str(&rendered.etag) {
@@ -48,6 +77,18 @@ fn send(headers: &HeaderMap, rendered: &Rendered, content_type: &'static str, la
         h.insert(header::LAST_MODIFIED, at);
     }
     response
+}
+
+/// Whether `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        },
+    )
 }
 
 fn http_date(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -86,4 +127,51 @@ async fn api(State(live): State<LiveStatus>, Path(document): Path<String>, heade
     // Widgets on other sites read it from the browser.
     response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     response
+}
+
+async fn file(State(live): State<LiveStatus>, headers: HeaderMap, name: &str, content_type: &'static str) -> Response {
+    let current = live.current();
+    let Some(snapshot) = current.as_ref() else { return not_ready() };
+    match snapshot.files.get(name) {
+        Some(rendered) => send(&headers, rendered, content_type, http_date(snapshot.facts.updated_at)),
+        None => (StatusCode::NOT_FOUND, "Not found.").into_response(),
+    }
+}
+
+/// `/status/components/{id}/badge.svg` and `/status/components/{id}/uptime-{24h,7d,30d,90d}.svg`.
+async fn component_badge(
+    live: State<LiveStatus>,
+    Path((id, badge)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    file(live, headers, &format!("components/{id}/{badge}"), SVG).await
+}
+
+/// What the status host (`PITWALL_STATUS_HOST`) answers: the public side alone, with the page at `/`.
+fn public_path(path: &str) -> bool {
+    path == "/status"
+        || ["/status/incidents/", "/status/components/", "/api/v2/"].iter().any(|p| path.starts_with(p))
+        || ["/status/history.atom", "/status/history.rss", "/status/badge.svg", "/healthz"].contains(&path)
+}
+
+/// Middleware: on the status host, `/` is the status page and nothing but the public side answers.
+/// (Answered here, not by rewriting the path: a router's middleware runs after routing.)
+pub async fn status_host(
+    State(config): State<Arc<Config>>,
+    live: State<LiveStatus>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    if !is_host(host, config.status_host.as_deref()) {
+        return next.run(req).await;
+    }
+    if req.uri().path() == "/" {
+        return page(live, req.headers().clone()).await;
+    }
+    if public_path(req.uri().path()) {
+        next.run(req).await
+    } else {
+        (StatusCode::NOT_FOUND, "Not found.").into_response()
+    }
 }

@@ -10,7 +10,11 @@ pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+mod badges;
+#[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+mod feeds;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]

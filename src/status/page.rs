@@ -30,9 +30,11 @@ fn document(facts: &PageFacts, title: &str, main: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title}</title>\n<style>{STYLE}</style>\n\
+         <link rel=\"alternate\" type=\"application/atom+xml\" title=\"History (Atom)\" href=\"/status/history.atom\">\n\
+         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"History (RSS)\" href=\"/status/history.rss\">\n</head>\n\
          <body style=\"--accent: {accent}\">\n<header class=\"top\"><a class=\"brand\" href=\"/status\">{logo}<span>{name}</span></a>{support}</header>\n\
-         <main>\n{main}</main>\n<footer><p>Times in {zone}. Powered by Pitwall.</p></footer>\n</body>\n</html>\n",
+         <main>\n{main}</main>\n<footer><p>Times in {zone}. Follow: <a href=\"/status/history.atom\">Atom</a> · <a href=\"/status/history.rss\">RSS</a>. Powered by Pitwall.</p></footer>\n</body>\n</html>\n",
         title = esc(title),
         accent = esc(&brand.accent),
         name = esc(&brand.page_name),

@@ -4,9 +4,9 @@
 
 use super::model::{
     day_bars, day_start, ComponentView, DayBar, DayIncident, Indicator, PublicIncident, PublicMaintenance,
-    StatusBranding,
+    StatusBranding, StatusSpan,
 };
-use super::{page, statuspage, store};
+use super::{badges, feeds, page, statuspage, store};
 use crate::error::AppError;
 use crate::server::jobs::Supervisor;
 use crate::server::live::Watched;
@@ -31,7 +31,8 @@ const REREAD: std::time::Duration = std::time::Duration::from_secs(60);
 pub struct PageFacts {
     pub page_id: String,
     pub branding: StatusBranding,
-    /// `PITWALL_PUBLIC_URL` (empty when unset): links in the API and feeds start with it.
+    /// The status host's or the public URL's origin (empty when neither is set): links in the
+    /// API and feeds start with it.
     pub base_url: String,
     pub page_url: String,
     pub updated_at: DateTime<Utc>,
@@ -39,6 +40,8 @@ pub struct PageFacts {
     /// In page order, hidden ones included (each reader filters).
     pub components: Vec<ComponentView>,
     pub bars: HashMap<i64, Vec<DayBar>>,
+    /// Each component's statuses over the bars' days and a day more, oldest first.
+    pub history: HashMap<i64, Vec<StatusSpan>>,
     /// Newest first.
     pub incidents: Vec<PublicIncident>,
     /// Latest first.
@@ -46,19 +49,24 @@ pub struct PageFacts {
     pub now: DateTime<Utc>,
 }
 
-/// A body ready to send, with its validator.
+/// A body ready to send, gzipped too, with its validator.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub body: Bytes,
+    /// The same body gzipped (best compression: it is done once per rebuild).
+    pub gzip: Bytes,
     pub etag: String,
 }
 
 impl Rendered {
     fn new(body: impl Into<Bytes>) -> Self {
+        use std::io::Write;
         let body = body.into();
         let digest = Sha256::digest(&body);
         let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-        Self { body, etag }
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gzip = encoder.write_all(&body).and_then(|()| encoder.finish()).map(Bytes::from).unwrap_or_default();
+        Self { body, gzip, etag }
     }
 }
 
@@ -69,6 +77,9 @@ pub struct StatusSnapshot {
     pub incident_pages: HashMap<i64, Rendered>,
     /// By path under `/api/v2/`.
     pub api: HashMap<&'static str, Rendered>,
+    /// By path under `/status/`: `history.atom`, `history.rss`, `badge.svg`,
+    /// `components/{id}/badge.svg`, `components/{id}/uptime-30d.svg`, …
+    pub files: HashMap<String, Rendered>,
     /// When the page's content last changed (not merely re-read).
     pub last_modified: DateTime<Utc>,
 }
@@ -86,10 +97,11 @@ impl LiveStatus {
         pool: PgPool,
         reread: Option<std::time::Duration>,
         supervisor: &Supervisor,
-        public_url: Option<String>,
+        page_url: String,
     ) -> Self {
         let last_change: Arc<Mutex<LastChange>> = Arc::default();
-        let base_url = public_url.unwrap_or_default();
+        // Links in the API and the feeds start with where the public reads the page.
+        let base_url = page_url.strip_suffix("/status").unwrap_or_default().to_owned();
         Self(
             Watched::start(pool, reread.map(|_| REREAD), supervisor, CHANNEL, "status page", None, move |pool| {
                 let last_change = last_change.clone();
@@ -154,6 +166,7 @@ pub async fn read(pool: &PgPool, base_url: String, now: DateTime<Utc>) -> Result
         indicator,
         components,
         bars,
+        history,
         incidents,
         maintenances,
         now,
@@ -176,6 +189,7 @@ pub fn render(facts: PageFacts, last_change: &Mutex<LastChange>) -> StatusSnapsh
         facts.incidents.iter().map(|i| (i.id, Rendered::new(page::incident_page(&facts, i)))).collect();
     let api =
         statuspage::documents(&facts).into_iter().map(|(path, value)| (path, Rendered::new(json(&value)))).collect();
+    let files = files(&facts);
     let last_modified = {
         let mut last = last_change.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match last.as_ref() {
@@ -186,5 +200,28 @@ pub fn render(facts: PageFacts, last_change: &Mutex<LastChange>) -> StatusSnapsh
             }
         }
     };
-    StatusSnapshot { facts, page, incident_pages, api, last_modified }
+    StatusSnapshot { facts, page, incident_pages, api, files, last_modified }
+}
+
+/// The feeds and the badges (hidden components have none).
+fn files(facts: &PageFacts) -> HashMap<String, Rendered> {
+    let mut files = HashMap::from([
+        ("history.atom".to_owned(), Rendered::new(feeds::atom(facts))),
+        ("history.rss".to_owned(), Rendered::new(feeds::rss(facts))),
+        ("badge.svg".to_owned(), Rendered::new(badges::indicator_badge(facts.indicator))),
+    ]);
+    for c in facts.components.iter().filter(|c| !c.hidden) {
+        files.insert(
+            format!("components/{}/badge.svg", c.id),
+            Rendered::new(badges::component_badge(&c.name, c.status)),
+        );
+        let history = facts.history.get(&c.id).map(Vec::as_slice).unwrap_or_default();
+        for (window, days) in badges::UPTIME_WINDOWS {
+            files.insert(
+                format!("components/{}/uptime-{window}.svg", c.id),
+                Rendered::new(badges::uptime_badge(window, days, history, facts.now)),
+            );
+        }
+    }
+    files
 }

@@ -18,6 +18,7 @@ mod maintenance_cli;
 mod monitors;
 mod roles;
 mod status;
+mod status_clients;
 mod support;
 mod tokens;
 mod unleash_import;

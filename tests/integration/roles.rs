@@ -190,6 +190,21 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
             who: Who::OwnerOnly,
             body: form(&[("name", "matrix")]),
         },
+        Call { endpoint: "incidents/templates", allowed: &[200], who: Who::Everyone, body: Body::Json(json!({})) },
+        Call {
+            endpoint: "incidents/templates/save",
+            allowed: &[200],
+            who: Who::OwnerOnly,
+            body: Body::Json(
+                json!({"id": null, "draft": {"name": "Matrix", "status": "identified", "severity": "", "body": "Fixing {components}."}}),
+            ),
+        },
+        Call {
+            endpoint: "incidents/templates/remove",
+            allowed: &[404],
+            who: Who::OwnerOnly,
+            body: form(&[("id", "0")]),
+        },
         Call { endpoint: "status/indicator", allowed: &[200], who: Who::Everyone, body: Body::Json(json!({})) },
         Call { endpoint: "status/settings", allowed: &[200], who: Who::OwnerOnly, body: Body::Json(json!({})) },
         Call {

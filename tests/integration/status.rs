@@ -348,6 +348,13 @@ async fn every_statuspage_document_has_atlassians_fields_with_their_types() {
     let unchanged = s.app.machine().get(s.app.url("/status")).header("if-none-match", &page_etag).send().await.unwrap();
     assert_eq!(unchanged.status(), 304);
     assert_eq!(s.app.machine().get(s.app.url("/api/v2/nope.json")).send().await.unwrap().status(), 404);
+    // Gzipped once per rebuild, for those who take it.
+    let zipped = s.app.machine().get(s.app.url("/status")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding");
+    assert_eq!(&zipped.bytes().await.unwrap()[..2], &[0x1f, 0x8b]);
+    let refused = s.app.machine().get(s.app.url("/status")).header("accept-encoding", "gzip;q=0").send().await.unwrap();
+    assert!(refused.headers().get("content-encoding").is_none());
 }
 
 #[tokio::test]
@@ -531,4 +538,55 @@ async fn the_cli_adds_lists_and_overrides_components() {
     assert!(cleared.status.success());
     s.until_component("API", "operational").await;
     assert_eq!(run(&["status", "override", "nope", "clear"]).status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn the_status_host_serves_the_public_side_alone_with_the_page_at_its_root() {
+    let app = TestApp::spawn_with(&[("PITWALL_STATUS_HOST", "status.example.test")]).await;
+    app.setup_owner().await;
+    let get = |path: &str, host: &str| app.machine().get(app.url(path)).header("host", host).send();
+    let root = get("/", "status.example.test").await.unwrap();
+    assert_eq!(root.status(), 200);
+    assert!(root.text().await.unwrap().contains("All Systems Operational"));
+    assert_eq!(get("/api/v2/status.json", "status.example.test:443").await.unwrap().status(), 200);
+    assert_eq!(get("/status/history.atom", "status.example.test").await.unwrap().status(), 200);
+    for console in ["/signin", "/status/settings", "/api/me", "/users"] {
+        assert_eq!(get(console, "status.example.test").await.unwrap().status(), 404, "{console}");
+    }
+    // The console's own address is untouched, and another name is still refused.
+    let console = get("/", "127.0.0.1").await.unwrap();
+    assert_eq!(console.status(), 303, "the console sends the signed-out to /signin");
+    assert_eq!(get("/status", "evil.example.test").await.unwrap().status(), 421);
+    // Links in the API point at the status host.
+    let page: Value = get("/api/v2/status.json", "status.example.test").await.unwrap().json().await.unwrap();
+    assert_eq!(page["page"]["url"], "https://status.example.test/status");
+}
+
+#[tokio::test]
+async fn update_templates_ship_with_defaults_and_the_owner_keeps_the_set() {
+    let s = Status::start().await;
+    let support = s.app.user(&s.owner, "support@example.com", "support").await;
+    let templates = support.call_json("incidents/templates", json!({})).await.assert_ok().await;
+    let names: Vec<&str> = templates.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Investigating", "Investigating (Sev1 outage)", "Identified", "Monitoring", "Resolved"]);
+
+    // The incident page gets the templates and where the public reads the page.
+    let id = s.declare("Slow API", "minor", &["API"]).await;
+    let detail = support.call("incidents/get", &[("id", &id.to_string())]).await.assert_ok().await;
+    assert_eq!(detail["templates"].as_array().unwrap().len(), 5);
+    assert_eq!(detail["status_page_url"], "/status");
+
+    // Only the owner edits; a misspelt placeholder is refused and nothing changes.
+    let draft = json!({"id": null, "draft": {"name": "Degraded", "status": "identified", "severity": "2",
+        "body": "{components} is slower than usual; we are on it."}});
+    support.call_json("incidents/templates/save", draft.clone()).await.assert_error(403).await;
+    let audit = s.app.count("audit_log").await;
+    let bad = json!({"id": null, "draft": {"name": "Typo", "status": "identified", "severity": "", "body": "{component} is down"}});
+    let refused = s.owner.call_json("incidents/templates/save", bad).await.assert_error(422).await;
+    assert!(field_error(&refused, "body").unwrap().starts_with("Unknown placeholder {component}"));
+    assert_eq!((s.app.count("incident_update_templates").await, s.app.count("audit_log").await), (5, audit));
+    let new_id = s.owner.call_json("incidents/templates/save", draft).await.assert_ok().await.as_i64().unwrap();
+    assert!(s.app.audit_actions().await.contains(&"incident_template.create".to_owned()));
+    s.owner.call("incidents/templates/remove", &[("id", &new_id.to_string())]).await.assert_ok().await;
+    assert_eq!(s.app.count("incident_update_templates").await, 5);
 }

@@ -65,6 +65,7 @@ mod list;
 mod postmortem;
 mod severity;
 mod sla;
+mod templates;
 
 pub use edit::*;
 pub use export::*;
@@ -74,6 +75,7 @@ pub use list::*;
 pub use postmortem::*;
 pub use severity::*;
 pub use sla::*;
+pub use templates::*;
 
 #[cfg(test)]
 mod tests;

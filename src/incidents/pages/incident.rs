@@ -105,7 +105,13 @@ pub(super) fn IncidentView(page: IncidentDetail, reload: RwSignal<u32>) -> impl 
             .then(|| {
                 view! {
                     <QuickActions incident=i.clone() people=page.people.clone() policies=page.policies.clone() reload />
-                    <PostForm id reload />
+                    <PostForm
+                        id
+                        reload
+                        templates=page.templates.clone()
+                        incident=i.clone()
+                        status_page_url=page.status_page_url.clone()
+                    />
                 }
             })}
         <section class="card" aria-labelledby="timeline-heading">
@@ -326,7 +332,13 @@ pub(super) fn QuickActions(
 }
 
 #[component]
-pub(super) fn PostForm(id: i64, reload: RwSignal<u32>) -> impl IntoView {
+pub(super) fn PostForm(
+    id: i64,
+    reload: RwSignal<u32>,
+    templates: Vec<UpdateTemplate>,
+    incident: Incident,
+    status_page_url: String,
+) -> impl IntoView {
     let post = ServerAction::<PostIncidentEvent>::new();
     reload_on_success(post.value(), reload);
     let error = last_error(post.value());
@@ -340,6 +352,32 @@ pub(super) fn PostForm(id: i64, reload: RwSignal<u32>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         post.dispatch(PostIncidentEvent { id, body: body.get_untracked(), visibility: visibility.get_untracked() });
+    };
+    // The templates for this incident's severity, filled with its facts: a starting point, edited before posting.
+    let filled: Vec<(i64, String, String)> = templates
+        .iter()
+        .filter(|t| t.applies_to(incident.severity))
+        .map(|t| {
+            let facts = TemplateFacts {
+                title: &incident.title,
+                components: &incident.components,
+                started_at: incident.times.started_at,
+                severity: incident.severity,
+                status_page: &status_page_url,
+            };
+            (t.id, format!("{} ({})", t.name, t.status.label()), t.fill(&facts))
+        })
+        .collect();
+    let options = filled
+        .iter()
+        .map(|(template, label, _)| view! { <option value=template.to_string()>{label.clone()}</option> })
+        .collect_view();
+    let pick = move |ev: leptos::ev::Event| {
+        let wanted = event_target_value(&ev);
+        if let Some((_, _, text)) = filled.iter().find(|(template, _, _)| template.to_string() == wanted) {
+            body.set(text.clone());
+            visibility.set("public".to_owned());
+        }
     };
     let radio = move |value: &'static str, label: &'static str| {
         view! {
@@ -359,6 +397,13 @@ pub(super) fn PostForm(id: i64, reload: RwSignal<u32>) -> impl IntoView {
         <section class="card" aria-labelledby="post-heading">
             <h2 id="post-heading">"Add to the timeline"</h2>
             <form on:submit=submit>
+                <div class="field">
+                    <label for="field-post-template">"Start from a template"</label>
+                    <select id="field-post-template" on:change=pick>
+                        <option value="">"—"</option>
+                        {options}
+                    </select>
+                </div>
                 <div class="field">
                     <label for="field-post-body">"Note or update"</label>
                     <textarea

@@ -5,7 +5,8 @@ use super::api::*;
 use super::components::{SeverityBadge, SlaClocks, StatusBadge};
 use super::model::{
     ActionStatus, Impact, Incident, IncidentDraft, IncidentFilter, IncidentPatch, Kpis, Person, Postmortem,
-    PostmortemSections, PostmortemStatus, Severity, SeverityPolicy, Status, TimelineEvent,
+    PostmortemSections, PostmortemStatus, Severity, SeverityPolicy, Status, TemplateDraft, TemplateFacts,
+    TimelineEvent, UpdateTemplate, PLACEHOLDERS,
 };
 use crate::auth::access::can;
 use crate::auth::model::Permission;
@@ -40,6 +41,7 @@ mod list;
 mod metrics;
 mod postmortem;
 mod severities;
+mod templates;
 
 pub use action_items::*;
 pub use incident::*;

@@ -1,5 +1,6 @@
 //! `/incidents/severities`: the severities' definitions and SLA targets.
 
+use super::templates::UpdateTemplates;
 use super::*;
 
 #[component]
@@ -34,6 +35,7 @@ pub fn SeveritiesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <UpdateTemplates />
     }
 }
 

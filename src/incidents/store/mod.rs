@@ -5,7 +5,7 @@ use super::markdown;
 use super::model::{
     ActionItem, ActionKind, ActionStatus, ClockState, Edit, EventBody, EventKind, Impact, Incident, IncidentFacts,
     ListQuery, NewActionItem, NewIncident, Person, Postmortem, PostmortemSections, PostmortemStatus, Severity,
-    SeverityPolicy, Sla, Status, Targets, TimelineEvent, Timestamps,
+    SeverityPolicy, Sla, Status, Targets, TemplateSpec, TimelineEvent, Timestamps, UpdateTemplate,
 };
 use crate::error::AppError;
 use crate::server::audit_trail::Caller;
@@ -41,7 +41,9 @@ pub async fn export(pool: &PgPool, id: i64, now: DateTime<Utc>) -> Result<String
 mod incidents;
 mod postmortems;
 mod severities;
+mod templates;
 
 pub use incidents::*;
 pub use postmortems::*;
 pub use severities::*;
+pub use templates::*;

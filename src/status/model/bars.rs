@@ -48,22 +48,46 @@ impl DayBar {
             .max_by_key(|s| s.rank())
     }
 
-    /// The share of the day's known time that was not downtime, maintenance left out of both
-    /// sides (planned work is not an outage). `None` when nothing but maintenance, or nothing, is known.
+    /// The share of the day's known time that was not downtime (see [`uptime_of`]).
     pub fn uptime(&self) -> Option<f64> {
-        let counted: i64 = ComponentStatus::ALL
-            .iter()
-            .zip(self.seconds)
-            .filter(|(status, _)| **status != ComponentStatus::UnderMaintenance)
-            .map(|(_, s)| s)
-            .sum();
-        if counted == 0 {
-            return None;
-        }
-        let down: f64 =
-            ComponentStatus::ALL.iter().zip(self.seconds).map(|(st, s)| st.downtime_weight() * s as f64).sum();
-        Some(1.0 - down / counted as f64)
+        uptime_of(&self.seconds)
     }
+}
+
+/// The share of the known time that was not downtime, maintenance left out of both sides
+/// (planned work is not an outage). `None` when nothing but maintenance, or nothing, is known.
+pub fn uptime_of(seconds: &[i64; 5]) -> Option<f64> {
+    let counted: i64 = ComponentStatus::ALL
+        .iter()
+        .zip(seconds)
+        .filter(|(status, _)| **status != ComponentStatus::UnderMaintenance)
+        .map(|(_, s)| s)
+        .sum();
+    if counted == 0 {
+        return None;
+    }
+    let down: f64 = ComponentStatus::ALL.iter().zip(seconds).map(|(st, s)| st.downtime_weight() * *s as f64).sum();
+    Some(1.0 - down / counted as f64)
+}
+
+/// Seconds `history` (sorted by time; the last span lasts until `now`) spent in each status
+/// between `start` and `end`, in `ComponentStatus::ALL`'s order.
+pub fn seconds_between(
+    history: &[StatusSpan],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> [i64; 5] {
+    let mut seconds = [0i64; 5];
+    for (i, span) in history.iter().enumerate() {
+        let span_end = history.get(i + 1).map(|next| next.from).unwrap_or(now);
+        let (from, to) = (span.from.max(start), span_end.min(end));
+        if to > from {
+            let slot = ComponentStatus::ALL.iter().position(|s| *s == span.status).unwrap_or(0);
+            seconds[slot] += (to - from).num_seconds();
+        }
+    }
+    seconds
 }
 
 /// The start of `date` in `tz`, in UTC (the earliest such instant when a clock change skips midnight).
@@ -88,15 +112,7 @@ pub fn day_bars(history: &[StatusSpan], days: u32, tz: Tz, now: DateTime<Utc>) -
         .map(|back| {
             let date = today - Duration::days(i64::from(back));
             let (start, end) = (day_start(date, tz), day_start(date + Duration::days(1), tz).min(now));
-            let mut seconds = [0i64; 5];
-            for (i, span) in history.iter().enumerate() {
-                let span_end = history.get(i + 1).map(|next| next.from).unwrap_or(now);
-                let (from, to) = (span.from.max(start), span_end.min(end));
-                if to > from {
-                    let slot = ComponentStatus::ALL.iter().position(|s| *s == span.status).unwrap_or(0);
-                    seconds[slot] += (to - from).num_seconds();
-                }
-            }
+            let seconds = seconds_between(history, start, end, now);
             DayBar { date, seconds, incidents: Vec::new() }
         })
         .collect()

@@ -6,7 +6,7 @@ mod bars;
 mod drafts;
 mod public;
 
-pub use bars::{day_bars, day_start, DayBar, DayIncident, StatusSpan};
+pub use bars::{day_bars, day_start, seconds_between, uptime_of, DayBar, DayIncident, StatusSpan};
 pub use drafts::{BrandingDraft, ComponentDraft, ComponentSpec, OverrideSpec, StatusBranding};
 pub use public::{IncidentStatus, MaintenanceStatus, PublicIncident, PublicMaintenance, PublicUpdate};
 
