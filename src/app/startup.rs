@@ -81,7 +81,7 @@ impl Application {
         incidents::spawn_jobs(&supervisor, &pool);
         monitors::spawn_jobs(&supervisor, &pool, config.public_url.clone());
         flags::spawn_jobs(&supervisor, &pool);
-        status::spawn_jobs(&supervisor, &pool);
+        status::spawn_jobs(&supervisor, &pool, &config.status_page_url());
         let maintenance = LiveState::start(pool.clone(), config.live_reread, &supervisor).await;
         let flags = LiveFlags::start(pool.clone(), config.live_reread, &supervisor).await;
         let status = LiveStatus::start(pool.clone(), config.live_reread, &supervisor, config.status_page_url()).await;

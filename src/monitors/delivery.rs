@@ -83,6 +83,9 @@ impl Sender {
 
     fn link(&self, payload: &serde_json::Value) -> String {
         let path = payload["link"].as_str().unwrap_or("/");
+        if path.starts_with("https://") || path.starts_with("http://") {
+            return path.to_owned();
+        }
         match &self.public_url {
             Some(base) => format!("{base}{path}"),
             None => path.to_owned(),
@@ -164,6 +167,19 @@ async fn email(settings: &SmtpSettings, pending: &Pending, link: &str) -> Result
     let mut message = Email::builder().from(from).subject(&pending.subject);
     for address in pending.target.split(',').map(str::trim).filter(|a| !a.is_empty()) {
         message = message.to(address.parse().map_err(|e| format!("the address {address}: {e}"))?);
+    }
+    // Status page notifications: one-click unsubscribe (RFC 8058) for the reader's mail client.
+    if let Some(unsubscribe) = pending.payload["unsubscribe"].as_str() {
+        use lettre::message::header::{HeaderName, HeaderValue};
+        message = message
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{unsubscribe}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
     }
     let message = message
         .body(format!("{}\n\n{link}\n", pending.body))

@@ -1,8 +1,8 @@
 //! Server fns of the status page's console: authorize → parse → store.
 
-use super::model::{BrandingDraft, ComponentDraft, ComponentView, Indicator};
 #[cfg(feature = "ssr")]
-use super::model::{ComponentSpec, OverrideSpec, StatusBranding};
+use super::model::{parse_webhook_url, ComponentSpec, OverrideSpec, StatusBranding};
+use super::model::{BrandingDraft, ComponentDraft, ComponentView, Indicator, SubscriberView};
 #[cfg(feature = "ssr")]
 use crate::auth::guard;
 #[cfg(feature = "ssr")]
@@ -19,6 +19,8 @@ pub struct StatusSettingsData {
     pub components: Vec<ComponentView>,
     pub branding: BrandingDraft,
     pub monitor_names: Vec<String>,
+    /// Newest first.
+    pub subscribers: Vec<SubscriberView>,
 }
 
 #[server(endpoint = "status/settings", input = Json)]
@@ -29,6 +31,7 @@ pub async fn status_settings() -> Result<StatusSettingsData, AppError> {
         components: super::store::components(&auth.pool, now).await?,
         branding: super::store::branding(&auth.pool).await?.1.to_draft(),
         monitor_names: super::store::monitor_names(&auth.pool).await?,
+        subscribers: super::store::subscribers::list(&auth.pool).await?,
     })
 }
 
@@ -80,4 +83,18 @@ pub async fn page_indicator() -> Result<Indicator, AppError> {
         .as_ref()
         .map(|snapshot| snapshot.facts.indicator)
         .ok_or_else(|| AppError::unavailable("The status page has not been read yet."))
+}
+
+#[server(endpoint = "status/subscribers/remove")]
+pub async fn remove_subscriber(id: i64) -> Result<(), AppError> {
+    let auth = guard::authorize(Permission::ManageStatusPage).await?;
+    super::store::subscribers::remove(&auth.pool, &auth.caller, id).await
+}
+
+/// Adds a webhook subscriber; answers its signing secret, shown this once.
+#[server(endpoint = "status/subscribers/webhook")]
+pub async fn add_webhook_subscriber(url: String) -> Result<String, AppError> {
+    let auth = guard::authorize(Permission::ManageStatusPage).await?;
+    let url = parse_webhook_url("url", &url)?;
+    super::store::subscribers::add_webhook(&auth.pool, &auth.caller, &url).await
 }

@@ -15,7 +15,7 @@ use axum::Router;
 use std::sync::Arc;
 
 /// No script runs on the public pages; styles are inline and the logo may live anywhere.
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; \
+pub(super) const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; \
                            base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const CACHE: &str = "public, max-age=30";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -26,8 +26,11 @@ pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     LiveStatus: FromRef<S>,
+    sqlx::PgPool: FromRef<S>,
+    Arc<Config>: FromRef<S>,
 {
     Router::new()
+        .merge(super::subscribe::routes())
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
         .route(
@@ -150,7 +153,9 @@ async fn component_badge(
 /// What the status host (`PITWALL_STATUS_HOST`) answers: the public side alone, with the page at `/`.
 fn public_path(path: &str) -> bool {
     path == "/status"
-        || ["/status/incidents/", "/status/components/", "/api/v2/"].iter().any(|p| path.starts_with(p))
+        || ["/status/incidents/", "/status/components/", "/status/subscribe", "/status/unsubscribe", "/api/v2/"]
+            .iter()
+            .any(|p| path.starts_with(p))
         || ["/status/history.atom", "/status/history.rss", "/status/badge.svg", "/healthz"].contains(&path)
 }
 

@@ -77,6 +77,7 @@ pub fn status_page(facts: &PageFacts) -> String {
     main.push_str(&maintenance_section(facts));
     main.push_str(&components_section(facts));
     main.push_str(&past_incidents(facts));
+    main.push_str(&subscribe_form(facts));
     document(facts, &facts.branding.page_name, &main)
 }
 
@@ -280,4 +281,43 @@ pub fn incident_page(facts: &PageFacts, incident: &PublicIncident) -> String {
         let _ = write!(main, "<section class=\"postmortem\"><h2>Post-mortem</h2>{}</section>", paragraphs(summary));
     }
     document(facts, &format!("{} · {}", incident.name, facts.branding.page_name), &main)
+}
+
+/// Email sign-up, optionally for some components (none ticked: all of them).
+fn subscribe_form(facts: &PageFacts) -> String {
+    let choices: String = facts
+        .components
+        .iter()
+        .filter(|c| !c.hidden && !c.is_group)
+        .map(|c| {
+            format!(
+                "<label class=\"check\"><input type=\"checkbox\" name=\"component\" value=\"{}\"> {}</label>",
+                c.id,
+                esc(&c.name)
+            )
+        })
+        .collect();
+    let choices = if choices.is_empty() {
+        String::new()
+    } else {
+        format!("<fieldset><legend>Only for (none ticked: everything)</legend>{choices}</fieldset>")
+    };
+    format!(
+        "<section class=\"subscribe\" aria-labelledby=\"subscribe\"><h2 id=\"subscribe\">Get updates</h2>\
+         <form method=\"post\" action=\"/status/subscribe\"><label for=\"subscribe-email\">Email</label> \
+         <input id=\"subscribe-email\" name=\"email\" type=\"email\" autocomplete=\"email\" required> \
+         <button type=\"submit\">Subscribe</button>{choices}</form>\
+         <p class=\"hint\">We send a confirmation link first. Or follow the <a href=\"/status/history.atom\">Atom</a> \
+         or <a href=\"/status/history.rss\">RSS</a> feed.</p></section>\n"
+    )
+}
+
+/// A short answer page (subscribed, unsubscribed, refused) in the page's look; `extra` is trusted HTML.
+pub fn message_page(facts: &PageFacts, title: &str, text: &str, extra: &str) -> String {
+    let main = format!(
+        "<section class=\"message\"><h1>{}</h1><p>{}</p>{extra}<p><a href=\"/status\">Back to the status page</a></p></section>",
+        esc(title),
+        esc(text)
+    );
+    document(facts, &format!("{title} · {}", facts.branding.page_name), &main)
 }

@@ -2,9 +2,10 @@
 //! links, rule and override; the page's branding.
 
 use super::api::{
-    status_settings, MoveComponent, OverrideComponent, RemoveComponent, SaveBranding, SaveComponent, StatusSettingsData,
+    status_settings, AddWebhookSubscriber, MoveComponent, OverrideComponent, RemoveComponent, RemoveSubscriber,
+    SaveBranding, SaveComponent, StatusSettingsData,
 };
-use super::model::{BrandingDraft, ComponentDraft, ComponentStatus, ComponentView};
+use super::model::{BrandingDraft, ComponentDraft, ComponentStatus, ComponentView, SubscriberKind, SubscriberView};
 use crate::auth::access::RequirePermission;
 use crate::auth::model::Permission;
 use crate::ui::{
@@ -52,7 +53,7 @@ fn StatusSettingsBody() -> impl IntoView {
 
 #[component]
 fn Settings(settings: StatusSettingsData, reload: RwSignal<u32>) -> impl IntoView {
-    let StatusSettingsData { components, branding, monitor_names } = settings;
+    let StatusSettingsData { components, branding, monitor_names, subscribers } = settings;
     let groups: Vec<String> = components.iter().filter(|c| c.is_group).map(|c| c.name.clone()).collect();
     let rows = components.iter().cloned().map(|component| view! { <ComponentRow component reload /> }).collect_view();
     let empty = components.is_empty();
@@ -85,6 +86,7 @@ fn Settings(settings: StatusSettingsData, reload: RwSignal<u32>) -> impl IntoVie
             <h2 id="add-component">"Add a component or group"</h2>
             <ComponentForm id=None draft=ComponentDraft::default() reload />
         </section>
+        <Subscribers subscribers reload />
         <section class="card wide" aria-labelledby="branding-heading">
             <h2 id="branding-heading">"Branding"</h2>
             <BrandingForm draft=branding reload />
@@ -381,5 +383,85 @@ fn BrandingForm(draft: BrandingDraft, reload: RwSignal<u32>) -> impl IntoView {
                 <p role="status">"Saved."</p>
             </Show>
         </form>
+    }
+}
+
+#[component]
+fn Subscribers(subscribers: Vec<SubscriberView>, reload: RwSignal<u32>) -> impl IntoView {
+    let remove = ServerAction::<RemoveSubscriber>::new();
+    let add = ServerAction::<AddWebhookSubscriber>::new();
+    reload_on_success(remove.value(), reload);
+    let add_error = last_error(add.value());
+    let secret = move || add.value().get().and_then(Result::ok);
+    let confirmed = subscribers.iter().filter(|s| s.kind == SubscriberKind::Email && s.confirmed_at.is_some()).count();
+    let pending = subscribers.iter().filter(|s| s.kind == SubscriberKind::Email && s.confirmed_at.is_none()).count();
+    let webhooks = subscribers.iter().filter(|s| s.kind == SubscriberKind::Webhook).count();
+    let rows = subscribers
+        .into_iter()
+        .map(|s| {
+            let id = s.id;
+            let label = format!("Remove {}", s.address);
+            view! {
+                <tr data-subscriber=s.address.clone()>
+                    <td>{s.kind.label()}</td>
+                    <td>{s.address.clone()}</td>
+                    <td>{if s.components.is_empty() { "everything".to_owned() } else { s.components.join(", ") }}</td>
+                    <td>
+                        {s
+                            .confirmed_at
+                            .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_else(|| "waiting for confirmation".into())}
+                    </td>
+                    <td>
+                        <ActionForm action=remove attr:class="inline">
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <button type="submit" class="danger" aria-label=label>
+                                "Remove"
+                            </button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card wide" aria-labelledby="subscribers-heading">
+            <h2 id="subscribers-heading">"Subscribers"</h2>
+            <p data-subscriber-counts="">
+                {format!("{confirmed} confirmed by email · {pending} waiting for confirmation · {webhooks} webhooks")}
+            </p>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"How"</th>
+                        <th scope="col">"Address"</th>
+                        <th scope="col">"For"</th>
+                        <th scope="col">"Confirmed"</th>
+                        <th scope="col">""</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <ActionForm action=add attr:class="grid-form">
+                <div class="field">
+                    <label for="field-webhook-url">"Add a webhook"</label>
+                    <input id="field-webhook-url" name="url" type="url" placeholder="https://…" />
+                    <FieldError id="field-webhook-url-msg".to_owned() message=field_message(add_error, "url") />
+                </div>
+                <FormError error=add_error />
+                <button type="submit">"Add webhook"</button>
+            </ActionForm>
+            {move || {
+                secret()
+                    .map(|secret| {
+                        view! {
+                            <p role="status">
+                                "Signing secret (shown once): " <code>{secret}</code>
+                                " · each delivery carries X-Pitwall-Signature: t=…,v1=HMAC-SHA256(secret, t.body)"
+                            </p>
+                        }
+                    })
+            }}
+        </section>
     }
 }

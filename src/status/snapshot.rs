@@ -101,7 +101,7 @@ impl LiveStatus {
     ) -> Self {
         let last_change: Arc<Mutex<LastChange>> = Arc::default();
         // Links in the API and the feeds start with where the public reads the page.
-        let base_url = page_url.strip_suffix("/status").unwrap_or_default().to_owned();
+        let base_url = super::public_base(&page_url);
         Self(
             Watched::start(pool, reread.map(|_| REREAD), supervisor, CHANNEL, "status page", None, move |pool| {
                 let last_change = last_change.clone();

@@ -19,6 +19,7 @@ mod monitors;
 mod roles;
 mod status;
 mod status_clients;
+mod status_subscribers;
 mod support;
 mod tokens;
 mod unleash_import;

@@ -205,6 +205,18 @@ fn calls(target_user: i64, target_token: i64) -> Vec<Call> {
             who: Who::OwnerOnly,
             body: form(&[("id", "0")]),
         },
+        Call {
+            endpoint: "status/subscribers/remove",
+            allowed: &[404],
+            who: Who::OwnerOnly,
+            body: form(&[("id", "0")]),
+        },
+        Call {
+            endpoint: "status/subscribers/webhook",
+            allowed: &[200],
+            who: Who::OwnerOnly,
+            body: form(&[("url", "https://hooks.example.com/status")]),
+        },
         Call { endpoint: "status/indicator", allowed: &[200], who: Who::Everyone, body: Body::Json(json!({})) },
         Call { endpoint: "status/settings", allowed: &[200], who: Who::OwnerOnly, body: Body::Json(json!({})) },
         Call {

@@ -376,3 +376,41 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// aiosmtpd on a free port; its messages, parsed, land in a JSON-lines file.
+pub struct SmtpSink {
+    child: tokio::process::Child,
+    pub port: u16,
+    out: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (port_file, out) = (dir.path().join("port"), dir.path().join("messages.jsonl"));
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        let child = tokio::process::Command::new("python3")
+            .args([script, port_file.to_str().unwrap(), out.to_str().unwrap()])
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 runs (make test-tools installs aiosmtpd)");
+        within(WAIT, || async { std::fs::read_to_string(&port_file).is_ok_and(|p| !p.is_empty()) }).await;
+        let port = std::fs::read_to_string(&port_file).unwrap().trim().parse().unwrap();
+        Self { child, port, out, _dir: dir }
+    }
+
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}

@@ -25,6 +25,8 @@ class Sink:
             "to": str(message["To"]),
             "subject": str(message["Subject"]),
             "body": body.get_content() if body else "",
+            "list_unsubscribe": str(message["List-Unsubscribe"] or ""),
+            "list_unsubscribe_post": str(message["List-Unsubscribe-Post"] or ""),
         }
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")

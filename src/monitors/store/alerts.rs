@@ -321,12 +321,17 @@ pub async fn lease_deliveries(pool: &PgPool, owner: &str, limit: i64) -> Result<
                SELECT id FROM alert_outbox
                WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= now()
                  AND (lease_until IS NULL OR lease_until < now())
-               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-           UPDATE alert_outbox o SET lease_owner = $1, lease_until = now() + interval '2 minutes'
-           FROM due, alert_channels c
-           WHERE o.id = due.id AND c.id = o.channel_id
-           RETURNING o.id AS "id!", c.kind AS "kind!", c.name AS "channel!", c.target AS "target!", c.secret,
-                     o.subject AS "subject!", o.body AS "body!", o.payload AS "payload!""#,
+               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+           leased AS (
+               UPDATE alert_outbox o SET lease_owner = $1, lease_until = now() + interval '2 minutes'
+               FROM due WHERE o.id = due.id
+               RETURNING o.id, o.channel_id, o.recipient_kind, o.recipient, o.recipient_secret, o.subject, o.body,
+                         o.payload)
+           SELECT l.id AS "id!", COALESCE(c.kind, l.recipient_kind) AS "kind!",
+                  COALESCE(c.name, 'status subscriber') AS "channel!", COALESCE(c.target, l.recipient) AS "target!",
+                  COALESCE(c.secret, l.recipient_secret) AS secret, l.subject AS "subject!", l.body AS "body!",
+                  l.payload AS "payload!"
+           FROM leased l LEFT JOIN alert_channels c ON c.id = l.channel_id"#,
         owner,
         limit
     )
@@ -442,4 +447,40 @@ pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<DeliveryView>, 
             }
         })
         .collect())
+}
+
+/// A recipient that is not an alert channel (a status page subscriber).
+pub struct Recipient<'a> {
+    pub kind: ChannelKind,
+    /// The email address or the webhook URL.
+    pub address: &'a str,
+    /// Webhooks: the signing secret.
+    pub secret: Option<&'a str>,
+}
+
+/// Queues a message to `to` in the caller's transaction; the sender delivers it like an alert
+/// (retried, each attempt logged). `kind` is `notification` or `confirmation`; a payload's
+/// `unsubscribe` URL becomes the email's List-Unsubscribe headers.
+pub async fn enqueue_to(
+    conn: &mut PgConnection,
+    to: &Recipient<'_>,
+    kind: &str,
+    subject: &str,
+    body: &str,
+    payload: &Value,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO alert_outbox (recipient_kind, recipient, recipient_secret, kind, subject, body, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        to.kind.as_str(),
+        to.address,
+        to.secret,
+        kind,
+        subject,
+        body,
+        payload,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

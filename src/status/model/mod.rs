@@ -5,10 +5,14 @@
 mod bars;
 mod drafts;
 mod public;
+mod subscribers;
 
 pub use bars::{day_bars, day_start, seconds_between, uptime_of, DayBar, DayIncident, StatusSpan};
 pub use drafts::{BrandingDraft, ComponentDraft, ComponentSpec, OverrideSpec, StatusBranding};
 pub use public::{IncidentStatus, MaintenanceStatus, PublicIncident, PublicMaintenance, PublicUpdate};
+pub use subscribers::{
+    confirmation_message, parse_email, parse_webhook_url, SubscriberKind, SubscriberView, CONFIRMATION_VALID_H,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,6 +3,7 @@
 //! Monitors, incidents and maintenance windows are read here, never written.
 
 pub mod public;
+pub mod subscribers;
 
 use super::model::{
     derive, group_status, ComponentSpec, ComponentStatus, ComponentView, Drivers, Impact, LinkedMonitor, MonitorRule,
