@@ -20,7 +20,7 @@ test('the owner sets up the status page; support declares an incident on "API" a
   await form.getByRole('button', { name: 'Add' }).click();
   await expect(page.locator('tr[data-component="Platform"]')).toBeVisible();
   await form.getByLabel('Name').fill('API');
-  await form.getByLabel('Group').fill('Platform');
+  await form.getByLabel('Group', { exact: true }).fill('Platform');
   await form.getByLabel('Description').fill('The public REST API');
   await form.getByRole('button', { name: 'Add' }).click();
   await expect(page.locator('tr[data-component="API"]')).toContainText('Operational');

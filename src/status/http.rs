@@ -3,10 +3,11 @@
 //! cache.
 
 use super::snapshot::{LiveStatus, Rendered};
+use crate::error::AppError;
 use crate::server::config::Config;
 use crate::server::csrf::is_host;
 use axum::extract::Request;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,7 @@ where
         .merge(super::subscribe::routes())
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
+        .route("/status/history", get(history))
         .route(
             "/status/history.atom",
             get(|live: State<LiveStatus>, headers: HeaderMap| file(live, headers, "history.atom", ATOM)),
@@ -156,7 +158,8 @@ fn public_path(path: &str) -> bool {
         || ["/status/incidents/", "/status/components/", "/status/subscribe", "/status/unsubscribe", "/api/v2/"]
             .iter()
             .any(|p| path.starts_with(p))
-        || ["/status/history.atom", "/status/history.rss", "/status/badge.svg", "/healthz"].contains(&path)
+        || ["/status/history", "/status/history.atom", "/status/history.rss", "/status/badge.svg", "/healthz"]
+            .contains(&path)
 }
 
 /// Middleware: on the status host, `/` is the status page and nothing but the public side answers.
@@ -179,4 +182,50 @@ pub async fn status_host(
     } else {
         (StatusCode::NOT_FOUND, "Not found.").into_response()
     }
+}
+
+#[derive(serde::Deserialize)]
+struct MonthQuery {
+    /// `2026-11`; absent: this month.
+    month: Option<String>,
+}
+
+/// `GET /status/history?month=2026-11`: that month's public incidents and maintenance, read from
+/// the database (the snapshot holds the last 90 days only).
+async fn history(
+    State(live): State<LiveStatus>,
+    State(pool): State<sqlx::PgPool>,
+    Query(q): Query<MonthQuery>,
+    headers: HeaderMap,
+) -> Response {
+    use super::model::day_start;
+    use super::store::public::{self, Span};
+    use chrono::{Datelike, Months, NaiveDate};
+    let current = live.current();
+    let Some(snapshot) = current.as_ref() else { return not_ready() };
+    let facts = &snapshot.facts;
+    let tz = facts.branding.tz();
+    let today = facts.now.with_timezone(&tz).date_naive();
+    let this_month = today.with_day(1).unwrap_or(today);
+    let month = match q.month.as_deref() {
+        None => Some(this_month),
+        Some(raw) => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").ok().filter(|m| *m <= this_month),
+    };
+    let Some(month) = month else {
+        return (StatusCode::NOT_FOUND, "There is no such month in the history: use ?month=YYYY-MM, up to this month.")
+            .into_response();
+    };
+    let next = month + Months::new(1);
+    let span = Span::started(day_start(month, tz), day_start(next, tz));
+    let read =
+        async { Ok::<_, AppError>((public::incidents(&pool, span).await?, public::maintenances(&pool, span).await?)) };
+    let (incidents, maintenances) = match read.await {
+        Ok(found) => found,
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "The history cannot be read now.")
+                .into_response()
+        }
+    };
+    let page = super::page::history_page(facts, month, (next <= this_month).then_some(next), &incidents, &maintenances);
+    html(&headers, &Rendered::new(page), http_date(facts.updated_at))
 }

@@ -243,6 +243,7 @@ fn past_incidents(facts: &PageFacts) -> String {
     let today = facts.now.with_timezone(&tz).date_naive();
     let mut out =
         String::from("<section class=\"past\" aria-labelledby=\"past\"><h2 id=\"past\">Past incidents</h2>\n");
+    out.push_str("<p><a href=\"/status/history\">Incident history, by month →</a></p>");
     for back in 0..PAST_DAYS {
         let date = today - Duration::days(back);
         let _ = write!(out, "<h3 class=\"day-heading\">{}</h3>", date.format("%b %-d, %Y"));
@@ -320,4 +321,61 @@ pub fn message_page(facts: &PageFacts, title: &str, text: &str, extra: &str) -> 
         esc(text)
     );
     document(facts, &format!("{title} · {}", facts.branding.page_name), &main)
+}
+
+/// `GET /status/history`: one month's public incidents and maintenance, with the months around it.
+pub fn history_page(
+    facts: &PageFacts,
+    month: chrono::NaiveDate,
+    next: Option<chrono::NaiveDate>,
+    incidents: &[PublicIncident],
+    maintenances: &[super::model::PublicMaintenance],
+) -> String {
+    let previous = month - chrono::Months::new(1);
+    let label = month.format("%B %Y").to_string();
+    let mut main = format!(
+        "<p><a href=\"/status\">← {}</a></p><h1>Incident history: {label}</h1>\
+         <nav class=\"months\" aria-label=\"Months\"><a href=\"/status/history?month={}\">← {}</a>{}</nav>",
+        esc(&facts.branding.page_name),
+        previous.format("%Y-%m"),
+        previous.format("%B %Y"),
+        next.map(|n| format!(" · <a href=\"/status/history?month={}\">{} →</a>", n.format("%Y-%m"), n.format("%B %Y")))
+            .unwrap_or_default(),
+    );
+    main.push_str("<section aria-labelledby=\"history-incidents\"><h2 id=\"history-incidents\">Incidents</h2>");
+    if incidents.is_empty() {
+        main.push_str("<p class=\"hint\">No incidents reported this month.</p>");
+    }
+    for incident in incidents {
+        let last = incident.updates.first().map(|u| paragraphs(&u.body)).unwrap_or_default();
+        let _ = write!(
+            main,
+            "<article class=\"past-incident impact-{}\"><h3><a href=\"/status/incidents/{}\">{}</a></h3>{last}\
+             <p class=\"meta\">{} · {} impact · started {}</p></article>",
+            incident.impact.as_str(),
+            incident.id,
+            esc(&incident.name),
+            incident.status.label(),
+            incident.impact.label(),
+            time(facts, incident.started_at),
+        );
+    }
+    main.push_str(
+        "</section><section aria-labelledby=\"history-maintenance\"><h2 id=\"history-maintenance\">Maintenance</h2>",
+    );
+    if maintenances.is_empty() {
+        main.push_str("<p class=\"hint\">No maintenance this month.</p>");
+    }
+    for m in maintenances {
+        let _ = write!(
+            main,
+            "<article class=\"window\"><h3>{}</h3><p class=\"meta\">{} · {}</p>{}</article>",
+            esc(&m.name),
+            m.status.label(),
+            time(facts, m.started_at.unwrap_or(m.scheduled_for)),
+            paragraphs(&m.message),
+        );
+    }
+    main.push_str("</section>");
+    document(facts, &format!("History: {label} · {}", facts.branding.page_name), &main)
 }

@@ -59,7 +59,7 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn new(body: impl Into<Bytes>) -> Self {
+    pub(super) fn new(body: impl Into<Bytes>) -> Self {
         use std::io::Write;
         let body = body.into();
         let digest = Sha256::digest(&body);
@@ -127,8 +127,8 @@ pub async fn read(pool: &PgPool, base_url: String, now: DateTime<Utc>) -> Result
     let components = store::components(pool, now).await?;
     let since = now - Duration::days(i64::from(BAR_DAYS) + 1);
     let history = store::public::history(pool, since).await?;
-    let incidents = store::public::incidents(pool, since).await?;
-    let maintenances = store::public::maintenances(pool, since).await?;
+    let incidents = store::public::incidents(pool, store::public::Span::since(since)).await?;
+    let maintenances = store::public::maintenances(pool, store::public::Span::since(since)).await?;
     let tz = branding.tz();
     let bars = components
         .iter()

@@ -590,3 +590,25 @@ async fn update_templates_ship_with_defaults_and_the_owner_keeps_the_set() {
     s.owner.call("incidents/templates/remove", &[("id", &new_id.to_string())]).await.assert_ok().await;
     assert_eq!(s.app.count("incident_update_templates").await, 5);
 }
+
+#[tokio::test]
+async fn the_history_pages_through_months_of_public_incidents() {
+    let s = Status::start().await;
+    let started = chrono::Utc::now() - chrono::Duration::days(40);
+    let draft = json!({"title": "Old outage", "severity": 2, "started_at": started.to_rfc3339()});
+    let old =
+        s.owner.call_json("incidents/declare", json!({"draft": draft})).await.assert_ok().await["id"].as_i64().unwrap();
+    s.post(old, "It was a bad day.", "public").await;
+    s.declare("Never public", "minor", &[]).await;
+    let month = started.format("%Y-%m").to_string();
+    let page = s.page(&format!("/status/history?month={month}")).await;
+    assert!(page.contains("Old outage") && page.contains("It was a bad day."), "{month}");
+    assert!(!page.contains("Never public"));
+    let this_month = s.page("/status/history").await;
+    assert!(!this_month.contains("Old outage") && this_month.contains("No incidents reported this month."));
+    assert!(this_month.contains("href=\"/status/history?month="), "a link to the month before");
+    for bad in ["2999-01", "last-month"] {
+        let res = s.app.machine().get(s.app.url(&format!("/status/history?month={bad}"))).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{bad}");
+    }
+}

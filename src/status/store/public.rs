@@ -40,8 +40,37 @@ pub async fn history(pool: &PgPool, since: DateTime<Utc>) -> Result<HashMap<i64,
     Ok(spans)
 }
 
-/// Incidents with a public update that are open or were resolved after `since`, newest first.
-pub async fn incidents(pool: &PgPool, since: DateTime<Utc>) -> Result<Vec<PublicIncident>, AppError> {
+/// Which incidents or maintenance windows to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// Those still open, or ended at or after this.
+    pub ended_since: DateTime<Utc>,
+    /// Those that started (or were planned to start) in `[from, to)`.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Bounds Postgres takes for "any time" (chrono's own extremes are beyond its range).
+fn ever() -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::TimeZone;
+    (Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).unwrap())
+}
+
+impl Span {
+    /// The live page's: open, or ended since `since`, whenever they started.
+    pub fn since(since: DateTime<Utc>) -> Self {
+        let (from, to) = ever();
+        Self { ended_since: since, from, to }
+    }
+
+    /// The history's: started in `[from, to)`, open or not.
+    pub fn started(from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        Self { ended_since: ever().0, from, to }
+    }
+}
+
+/// Incidents with a public update in `span`, newest first.
+pub async fn incidents(pool: &PgPool, span: Span) -> Result<Vec<PublicIncident>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT i.id, i.title, i.status, i.impact, i.started_at AS "started_at: DateTime<Utc>",
                   i.declared_at AS "declared_at: DateTime<Utc>", i.updated_at AS "updated_at: DateTime<Utc>",
@@ -53,9 +82,11 @@ pub async fn incidents(pool: &PgPool, since: DateTime<Utc>) -> Result<Vec<Public
                       AS postmortem_summary
            FROM incidents i
            WHERE EXISTS (SELECT 1 FROM incident_events e WHERE e.incident_id = i.id AND e.public)
-             AND (i.resolved_at IS NULL OR i.resolved_at >= $1)
+             AND (i.resolved_at IS NULL OR i.resolved_at >= $1) AND i.started_at >= $2 AND i.started_at < $3
            ORDER BY i.started_at DESC, i.id DESC"#,
-        since as _
+        span.ended_since as _,
+        span.from as _,
+        span.to as _,
     )
     .fetch_all(pool)
     .await?;
@@ -106,9 +137,9 @@ pub async fn incidents(pool: &PgPool, since: DateTime<Utc>) -> Result<Vec<Public
         .collect())
 }
 
-/// Maintenance windows still to come, in progress, or ended after `since` (cancelled ones never),
-/// latest first.
-pub async fn maintenances(pool: &PgPool, since: DateTime<Utc>) -> Result<Vec<PublicMaintenance>, AppError> {
+/// Maintenance windows in `span` (to come and in progress count as not ended; cancelled ones
+/// never), latest first.
+pub async fn maintenances(pool: &PgPool, span: Span) -> Result<Vec<PublicMaintenance>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT id, reason, message, state, planned_start AS "planned_start: DateTime<Utc>",
                   planned_end AS "planned_end: DateTime<Utc>", actual_start AS "actual_start: DateTime<Utc>",
@@ -116,9 +147,12 @@ pub async fn maintenances(pool: &PgPool, since: DateTime<Utc>) -> Result<Vec<Pub
            FROM maintenance_windows
            WHERE state <> 'cancelled'
              AND (state IN ('scheduled', 'in_progress') OR COALESCE(actual_end, planned_end, planned_start) >= $1)
+             AND planned_start >= $2 AND planned_start < $3
            ORDER BY planned_start DESC, id DESC
            LIMIT 500"#,
-        since as _
+        span.ended_since as _,
+        span.from as _,
+        span.to as _,
     )
     .fetch_all(pool)
     .await?;
