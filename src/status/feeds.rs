@@ -2,7 +2,6 @@
 //! incident update and per maintenance announcement, newest first, written with the
 //! rust-syndication crates (`atom_syndication`, `rss`).
 
-use super::model::{MaintenanceStatus, PublicMaintenance};
 use super::snapshot::PageFacts;
 use super::statuspage::maintenance_body;
 use chrono::{DateTime, Utc};
@@ -17,13 +16,6 @@ struct Announcement {
     body: String,
     link: String,
     at: DateTime<Utc>,
-}
-
-fn maintenance_steps(m: &PublicMaintenance) -> Vec<(MaintenanceStatus, DateTime<Utc>)> {
-    let mut steps = vec![(MaintenanceStatus::Scheduled, m.created_at)];
-    steps.extend(m.started_at.map(|at| (MaintenanceStatus::InProgress, at)));
-    steps.extend(m.completed_at.map(|at| (MaintenanceStatus::Completed, at)));
-    steps
 }
 
 fn announcements(facts: &PageFacts) -> Vec<Announcement> {
@@ -42,7 +34,7 @@ fn announcements(facts: &PageFacts) -> Vec<Announcement> {
         })
         .collect();
     for m in &facts.maintenances {
-        for (step, at) in maintenance_steps(m) {
+        for (step, at) in m.steps() {
             all.push(Announcement {
                 id: format!("urn:pitwall:{}:maintenance:{}:{}", facts.page_id, m.id, step.as_str()),
                 title: format!("{} — {}", m.name, step.label()),

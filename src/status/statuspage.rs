@@ -104,9 +104,7 @@ fn incident(facts: &PageFacts, i: &PublicIncident) -> Value {
 
 fn maintenance(facts: &PageFacts, m: &PublicMaintenance) -> Value {
     // The announcement and each step it took, newest first, as Statuspage's updates.
-    let mut steps = vec![(MaintenanceStatus::Scheduled, m.created_at)];
-    steps.extend(m.started_at.map(|at| (MaintenanceStatus::InProgress, at)));
-    steps.extend(m.completed_at.map(|at| (MaintenanceStatus::Completed, at)));
+    let steps = m.steps();
     let updates: Vec<Value> = steps
         .iter()
         .rev()

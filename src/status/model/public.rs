@@ -63,6 +63,16 @@ impl PublicIncident {
     }
 }
 
+impl PublicMaintenance {
+    /// What was announced, oldest first: scheduled, then started and completed once they happened.
+    pub fn steps(&self) -> Vec<(MaintenanceStatus, DateTime<Utc>)> {
+        let mut steps = vec![(MaintenanceStatus::Scheduled, self.created_at)];
+        steps.extend(self.started_at.map(|at| (MaintenanceStatus::InProgress, at)));
+        steps.extend(self.completed_at.map(|at| (MaintenanceStatus::Completed, at)));
+        steps
+    }
+}
+
 /// A maintenance window as announced: reason as its name, message as its body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicMaintenance {
