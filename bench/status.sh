@@ -37,7 +37,7 @@ for title in "Elevated API errors" "Slow checkout" "Delayed Email delivery"; do
   "$bin" incident declare --sev 2 --title "$title" --component "$component" >/dev/null
 done
 # 90 days of history (a change every 6 hours), and two public updates per incident.
-psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 <<'SQL'
+psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 UPDATE status_components SET created_at = now() - interval '91 days';
 DELETE FROM status_component_history;
 INSERT INTO status_component_history (component_id, status, at)
