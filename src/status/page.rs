@@ -1,7 +1,7 @@
 //! The public pages as plain HTML and CSS: no script, no console bundle, readable by anyone and
 //! anything. Every text that came from a person is escaped; only public facts reach here.
 
-use super::model::{ComponentStatus, ComponentView, DayBar, Indicator, MaintenanceStatus, PublicIncident};
+use super::model::{uptime_of, ComponentStatus, ComponentView, DayBar, Indicator, MaintenanceStatus, PublicIncident};
 use super::snapshot::{PageFacts, PAST_DAYS};
 use crate::ui::{escape_html as esc, human_duration};
 use chrono::{DateTime, Duration, Utc};
@@ -192,7 +192,8 @@ fn percent(uptime: f64) -> String {
 /// One focusable bar per day, its details in text beside it (shown on hover and focus).
 fn uptime_bars(name: &str, days: &[DayBar]) -> String {
     let mut out = format!("<ol class=\"bars\" aria-label=\"{}: the last {} days\">", esc(name), days.len());
-    let (mut counted, mut up) = (0i64, 0f64);
+    // The whole range's seconds in each status, for its uptime (the same rule as a day's).
+    let mut total = [0i64; 5];
     for day in days {
         let class = match day.worst() {
             None => "none",
@@ -213,14 +214,8 @@ fn uptime_bars(name: &str, days: &[DayBar]) -> String {
         for incident in &day.incidents {
             details.push(format!("Incident: {}", esc(&incident.name)));
         }
-        if let Some(uptime) = day.uptime() {
-            let known: i64 = ComponentStatus::ALL
-                .iter()
-                .filter(|s| **s != ComponentStatus::UnderMaintenance)
-                .map(|s| day.seconds_in(*s))
-                .sum();
-            counted += known;
-            up += uptime * known as f64;
+        for (sum, seconds) in total.iter_mut().zip(day.seconds) {
+            *sum += seconds;
         }
         let text = details.join(" · ");
         let _ = write!(
@@ -229,7 +224,7 @@ fn uptime_bars(name: &str, days: &[DayBar]) -> String {
         );
     }
     out.push_str("</ol>");
-    let overall = if counted > 0 { percent(up / counted as f64) } else { "no data".into() };
+    let overall = uptime_of(&total).map(percent).unwrap_or_else(|| "no data".into());
     let _ = write!(
         out,
         "<p class=\"bars-legend\"><span>{} days ago</span><span>{overall} uptime</span><span>Today</span></p>",

@@ -151,14 +151,6 @@ pub async fn components(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Compone
     read_components(&mut conn, now).await
 }
 
-pub async fn component(pool: &PgPool, id: i64, now: DateTime<Utc>) -> Result<ComponentView, AppError> {
-    components(pool, now)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| AppError::not_found(format!("Component #{id}")))
-}
-
 /// A component by id (digits) or name (any case).
 pub async fn find(pool: &PgPool, id_or_name: &str) -> Result<i64, AppError> {
     let wanted = id_or_name.trim();
